@@ -1,0 +1,18 @@
+// Profiles: `ci` (npm test: every feature, progress output), `scenarios` (npm run scenarios: a report
+// under reports/), `random` (any order, to prove scenarios are isolated). Select an area with --tags.
+const common = {
+  requireModule: ['ts-node/register'],
+  require: ['support/**/*.ts', 'steps/**/*.ts'],
+  formatOptions: { snippetInterface: 'async-await' },
+  strict: true,
+};
+
+module.exports = {
+  default: { ...common, format: ['progress', './support/formatters/closest-step.js:reports/undefined-steps.txt'] },
+  ci: { ...common, format: ['progress', './support/formatters/closest-step.js:reports/undefined-steps.txt'], order: 'defined' },
+  random: { ...common, format: ['progress', './support/formatters/closest-step.js:reports/undefined-steps.txt'], order: 'random' },
+  scenarios: {
+    ...common,
+    format: ['summary', './support/formatters/closest-step.js:reports/undefined-steps.txt', 'html:reports/scenarios.html', 'json:reports/scenarios.json'],
+  },
+};

@@ -1,0 +1,23 @@
+// Chooses where the directory comes from: EXCHANGE_SCENARIOS_ENVIRONMENT=in-process (the default).
+// Other environments (a real OpenLDAP server, Active Directory exports) plug in here.
+
+import type { ScenarioEnvironment } from './environment';
+import { startInProcess } from './in-process';
+
+export type { ScenarioEnvironment } from './environment';
+
+const ENVIRONMENTS: Record<string, () => Promise<ScenarioEnvironment>> = {
+  'in-process': startInProcess,
+};
+
+export function environmentName(): string {
+  return process.env.EXCHANGE_SCENARIOS_ENVIRONMENT?.trim() || 'in-process';
+}
+
+export async function startEnvironment(name = environmentName()): Promise<ScenarioEnvironment> {
+  const start = ENVIRONMENTS[name];
+  if (!start) {
+    throw new Error(`EXCHANGE_SCENARIOS_ENVIRONMENT=${name} is not an environment; accepted: ${Object.keys(ENVIRONMENTS).join(', ')}`);
+  }
+  return start();
+}

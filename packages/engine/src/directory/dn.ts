@@ -1,0 +1,131 @@
+// Distinguished names (RFC 4514): building, parsing and comparing them the way Active Directory does
+// (attribute types and values compared case-insensitively, insignificant spaces ignored).
+
+export interface Rdn {
+  type: string;
+  value: string;
+}
+
+const SPECIAL = new Set([',', '+', '"', '\\', '<', '>', ';', '=']);
+
+/** Escapes one RDN value per RFC 4514 section 2.4. */
+export function escapeRdnValue(value: string): string {
+  let out = '';
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i];
+    const code = ch.charCodeAt(0);
+    if (code === 0) out += '\\00';
+    else if (SPECIAL.has(ch)) out += '\\' + ch;
+    else if ((i === 0 && (ch === ' ' || ch === '#')) || (i === value.length - 1 && ch === ' ')) out += '\\' + ch;
+    else out += ch;
+  }
+  return out;
+}
+
+/** Builds `type=value` with the value escaped. */
+export function rdn(type: string, value: string): string {
+  return `${type}=${escapeRdnValue(value)}`;
+}
+
+/** Joins already-formatted RDN strings (or DNs) into one DN. */
+export function joinDn(...parts: string[]): string {
+  return parts.filter((p) => p.length > 0).join(',');
+}
+
+export class DnSyntaxError extends Error {
+  constructor(readonly dn: string, reason: string) {
+    super(`"${dn}" is not a distinguished name: ${reason}`);
+    this.name = 'DnSyntaxError';
+  }
+}
+
+/** Parses a DN string into RDNs (multi-valued RDNs are kept as one RDN whose value contains the rest). */
+export function parseDn(dn: string): Rdn[] {
+  const rdns: Rdn[] = [];
+  let i = 0;
+  const n = dn.length;
+  if (dn.trim() === '') return rdns;
+  while (i < n) {
+    while (i < n && dn[i] === ' ') i++;
+    let type = '';
+    while (i < n && dn[i] !== '=') {
+      if (dn[i] === ',') throw new DnSyntaxError(dn, `an RDN without "=" near position ${i}`);
+      type += dn[i++];
+    }
+    if (i >= n) throw new DnSyntaxError(dn, `"${type.trim()}" has no "="`);
+    i++; // '='
+    type = type.trim();
+    if (!/^[A-Za-z][A-Za-z0-9-]*$|^[0-9]+(\.[0-9]+)*$/.test(type)) {
+      throw new DnSyntaxError(dn, `"${type}" is not an attribute type`);
+    }
+    const bytes: number[] = [];
+    let trailingSpaces = 0;
+    while (i < n && dn[i] === ' ') i++;
+    while (i < n && dn[i] !== ',' && dn[i] !== ';') {
+      const ch = dn[i];
+      if (ch === '\\') {
+        const next = dn.slice(i + 1, i + 3);
+        if (/^[0-9a-fA-F]{2}$/.test(next)) {
+          bytes.push(parseInt(next, 16));
+          i += 3;
+        } else if (i + 1 < n) {
+          bytes.push(...Buffer.from(dn[i + 1], 'utf8'));
+          i += 2;
+        } else {
+          throw new DnSyntaxError(dn, 'it ends with a lone backslash');
+        }
+        trailingSpaces = 0;
+        continue;
+      }
+      if (ch === ' ') trailingSpaces++;
+      else trailingSpaces = 0;
+      bytes.push(...Buffer.from(ch, 'utf8'));
+      i++;
+    }
+    const value = Buffer.from(bytes.slice(0, bytes.length - trailingSpaces)).toString('utf8');
+    rdns.push({ type, value });
+    if (i < n) i++; // separator
+  }
+  return rdns;
+}
+
+/** The canonical, comparable form of a DN: lower-case types and values, escaping re-applied, no spaces. */
+export function normalizeDn(dn: string): string {
+  return parseDn(dn)
+    .map((r) => `${r.type.toLowerCase()}=${escapeRdnValue(r.value.toLowerCase())}`)
+    .join(',');
+}
+
+export function formatDn(rdns: Rdn[]): string {
+  return rdns.map((r) => rdn(r.type, r.value)).join(',');
+}
+
+export function sameDn(a: string, b: string): boolean {
+  return normalizeDn(a) === normalizeDn(b);
+}
+
+/** The parent of a DN, or '' for a one-RDN DN. */
+export function parentDn(dn: string): string {
+  return formatDn(parseDn(dn).slice(1));
+}
+
+/** The value of the first RDN (the object's common name, for CN=... DNs). */
+export function firstRdnValue(dn: string): string {
+  const rdns = parseDn(dn);
+  return rdns.length ? rdns[0].value : '';
+}
+
+/** True when `dn` equals `base` or lies below it (both normalized). */
+export function isWithin(normalizedDn: string, normalizedBase: string): boolean {
+  if (normalizedBase === '') return true;
+  return normalizedDn === normalizedBase || normalizedDn.endsWith(',' + normalizedBase);
+}
+
+/** `fourthcoffee.com` → `DC=fourthcoffee,DC=com`. */
+export function domainToDn(domain: string): string {
+  return domain
+    .split('.')
+    .filter((l) => l.length > 0)
+    .map((label) => rdn('DC', label))
+    .join(',');
+}

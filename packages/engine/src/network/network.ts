@@ -1,0 +1,219 @@
+// The scenario's network. MSW intercepts every fetch in the process; each simulated server is reached at
+// the hostnames that resolve to it. Name resolution is modelled as DNS is: a name can resolve to several
+// servers (round robin); a browser keeps its first answer (its DNS cache), servers ask again each time.
+// A request to a name nobody serves never leaves the process: it fails, and the scenario fails naming it.
+
+import { http, HttpResponse, type RequestHandler } from 'msw';
+import { setupServer, type SetupServer } from 'msw/node';
+import { Trace, type Hop } from '../trace/trace';
+
+/** A simulated server's request handler, as plain as an MSW resolver. */
+export type Handler = (request: Request, ctx: RequestContext) => Promise<Response>;
+
+export interface Endpoint {
+  /** The server's name, as the trace shows it. */
+  server: string;
+  handle: Handler;
+}
+
+export interface RequestContext {
+  hop: Hop;
+  network: SimulatedNetwork;
+  /** Sends a request on behalf of this server, as a child hop of this one. */
+  fetch(request: Request): Promise<Response>;
+}
+
+const FROM_HEADER = 'x-exchange-scenarios-from';
+const PARENT_HEADER = 'x-exchange-scenarios-parent';
+const ANY_HTTP = /^https?:\/\//i;
+
+let msw: SetupServer | undefined;
+let active: SimulatedNetwork | undefined;
+
+function interceptor(): SetupServer {
+  if (!msw) {
+    const server = setupServer();
+    server.listen({ onUnhandledRequest: 'error' });
+    msw = server;
+  }
+  return msw;
+}
+
+/** Stops intercepting (end of the test process). */
+export function closeNetwork(): void {
+  msw?.close();
+  msw = undefined;
+  active = undefined;
+}
+
+function hostOf(url: string): string {
+  return new URL(url).hostname.toLowerCase();
+}
+
+export class NetworkError extends Error {
+  constructor(
+    message: string,
+    readonly host: string,
+  ) {
+    super(message);
+    this.name = 'NetworkError';
+  }
+}
+
+export class SimulatedNetwork {
+  readonly trace = new Trace();
+  /** Requests to names no server answers at: each fails the scenario. */
+  readonly unhandled: string[] = [];
+  private readonly endpoints = new Map<string, Endpoint>(); // server name (lower) → endpoint
+  private readonly names = new Map<string, string[]>(); // host → server names, in DNS answer order
+  private readonly explicitRecords = new Map<string, string[]>();
+  private readonly roundRobin = new Map<string, number>();
+  private readonly clientCaches = new Map<string, Map<string, string>>();
+  private readonly down = new Set<string>();
+
+  /** Makes this the network the process's fetch goes through. */
+  activate(): void {
+    const server = interceptor();
+    active = this;
+    server.resetHandlers(...this.handlers());
+  }
+
+  deactivate(): void {
+    if (active === this) {
+      active = undefined;
+      msw?.resetHandlers();
+    }
+  }
+
+  /** Replaces every server registration (the set of servers and the names they answer at). */
+  setServers(registrations: ReadonlyArray<{ endpoint: Endpoint; hosts: readonly string[] }>): void {
+    this.endpoints.clear();
+    this.names.clear();
+    for (const { endpoint, hosts } of registrations) {
+      this.endpoints.set(endpoint.server.toLowerCase(), endpoint);
+      for (const h of hosts) {
+        const host = h.toLowerCase();
+        const list = this.names.get(host) ?? [];
+        if (!list.includes(endpoint.server)) list.push(endpoint.server);
+        this.names.set(host, list);
+      }
+    }
+    if (active === this) interceptor().resetHandlers(...this.handlers());
+  }
+
+  /** A DNS record a scenario states: the name resolves to these servers, in this order. */
+  setDnsRecord(host: string, servers: readonly string[]): void {
+    this.explicitRecords.set(host.toLowerCase(), [...servers]);
+    this.clientCaches.clear();
+    if (active === this) interceptor().resetHandlers(...this.handlers());
+  }
+
+  setDown(server: string, isDown: boolean): void {
+    if (isDown) this.down.add(server.toLowerCase());
+    else this.down.delete(server.toLowerCase());
+  }
+
+  knownHosts(): string[] {
+    return [...new Set([...this.names.keys(), ...this.explicitRecords.keys()])].sort();
+  }
+
+  /** The servers a name resolves to, in answer order. */
+  resolveAll(host: string): string[] {
+    const h = host.toLowerCase();
+    return this.explicitRecords.get(h) ?? this.names.get(h) ?? [];
+  }
+
+  /**
+   * Which server a client reaches at a name. Browsers cache their first answer; servers take the next
+   * answer each time (round robin without affinity).
+   */
+  private resolveFor(client: string, host: string, pin: boolean): string | undefined {
+    const answers = this.resolveAll(host);
+    if (answers.length === 0) return undefined;
+    const cache = this.clientCaches.get(client);
+    const cached = cache?.get(host);
+    if (pin && cached) return cached;
+    const i = this.roundRobin.get(host) ?? 0;
+    this.roundRobin.set(host, i + 1);
+    const chosen = answers[i % answers.length];
+    if (pin) {
+      const c = cache ?? new Map<string, string>();
+      c.set(host, chosen);
+      this.clientCaches.set(client, c);
+    }
+    return chosen;
+  }
+
+  /**
+   * Sends a request from a client (a browser, or a server on behalf of a hop it is handling). Network
+   * failures come back as a NetworkError naming the host.
+   */
+  async send(from: string, request: Request, options: { parent?: Hop; pinDns?: boolean } = {}): Promise<Response> {
+    const headers = new Headers(request.headers);
+    headers.set(FROM_HEADER, `${options.pinDns ? 'pin' : 'rr'}:${from}`);
+    if (options.parent) headers.set(PARENT_HEADER, String(options.parent.id));
+    const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
+    const tagged = new Request(request.url, { method: request.method, headers, body, redirect: 'manual' });
+    try {
+      return await fetch(tagged, { redirect: 'manual' });
+    } catch (err) {
+      const host = hostOf(request.url);
+      const known = this.resolveAll(host);
+      const hop = this.trace.hops.find((h) => h.url === request.url && h.from === from && h.failure);
+      if (!hop) {
+        const failed = this.trace.begin(from, known.length ? known.join('|') : host, request.method, request.url, options.parent?.id);
+        failed.failure = known.length ? 'the server did not respond' : `no server answers at ${host}`;
+      }
+      throw new NetworkError(
+        known.length ? `${host} did not respond (${(err as Error).message})` : `no server answers at ${host}; known names: ${this.knownHosts().join(', ') || 'none'}`,
+        host,
+      );
+    }
+  }
+
+  private handlers(): RequestHandler[] {
+    const hosts = this.knownHosts();
+    const perHost = hosts.map((host) =>
+      http.all(new RegExp(`^https?://${host.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}(?::\\d+)?(?:/|$)`, 'i'), ({ request }) => this.deliver(host, request)),
+    );
+    // Last: any other http(s) name. Answering here keeps the request off the real network.
+    const fallback = http.all(ANY_HTTP, ({ request }) => {
+      const url = new URL(request.url);
+      this.unhandled.push(`${request.method} ${url.host}${url.pathname}`);
+      return HttpResponse.error();
+    });
+    return [...perHost, fallback];
+  }
+
+  private async deliver(host: string, tagged: Request): Promise<Response> {
+    const fromTag = tagged.headers.get(FROM_HEADER) ?? 'rr:unknown client';
+    const [mode, ...rest] = fromTag.split(':');
+    const from = rest.join(':');
+    const parentId = tagged.headers.get(PARENT_HEADER);
+    const serverName = this.resolveFor(from, host, mode === 'pin');
+    const headers = new Headers(tagged.headers);
+    headers.delete(FROM_HEADER);
+    headers.delete(PARENT_HEADER);
+    const body = tagged.method === 'GET' || tagged.method === 'HEAD' ? undefined : await tagged.arrayBuffer();
+    const request = new Request(tagged.url, { method: tagged.method, headers, body });
+    const hop = this.trace.begin(from, serverName ?? host, request.method, request.url, parentId ? Number(parentId) : undefined);
+    const endpoint = serverName ? this.endpoints.get(serverName.toLowerCase()) : undefined;
+    if (!serverName || !endpoint) {
+      hop.failure = serverName ? `${serverName} is named in DNS but is not a server of this topology` : `no server answers at ${host}`;
+      this.unhandled.push(`${request.method} ${host}${new URL(request.url).pathname}`);
+      return HttpResponse.error();
+    }
+    if (this.down.has(serverName.toLowerCase())) {
+      hop.failure = `${serverName} is not responding`;
+      return HttpResponse.error();
+    }
+    const ctx: RequestContext = {
+      hop,
+      network: this,
+      fetch: (r) => this.send(endpoint.server, r, { parent: hop }),
+    };
+    const response = await endpoint.handle(request, ctx);
+    hop.status = response.status;
+    return response;
+  }
+}

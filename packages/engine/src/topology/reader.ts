@@ -1,0 +1,356 @@
+// Exchange's view of Active Directory: the lookups a Client Access server makes, over LDAP. Configuration
+// objects (sites, servers, virtual directories, databases) go through a topology cache as Exchange's own
+// do; recipients are looked up on every request. The cache has an explicit invalidation (a directory
+// change made by a scenario step stands for "replicated, and the servers have re-read their
+// configuration") and a lifetime on the virtual clock.
+
+import type { DirectoryClient, Entry, SearchRecord } from '../directory/client';
+import { firstRdnValue, normalizeDn, parentDn } from '../directory/dn';
+import { and, eq, or, present, type Filter } from '../directory/filter';
+import { ATTR, maskToAuthMethods, maskToRoles, OBJECT_CLASS, WELL_KNOWN, type AuthMethodName, type ServerRoleName } from '../directory/schema';
+import { parseSddl, type SecurityDescriptor } from '../directory/security';
+import type { VirtualClock } from '../clock/clock';
+import type { CrossSiteRedirectType, LegacyRedirectType } from './model';
+import { releaseFromSerialNumber, type ExchangeRelease } from './versions';
+
+export interface SiteView {
+  dn: string;
+  name: string;
+}
+
+export interface ServerView {
+  dn: string;
+  name: string;
+  site: SiteView;
+  release: ExchangeRelease;
+  roles: ServerRoleName[];
+  /** Exchange 2003 front-end server. */
+  frontEnd: boolean;
+  fqdn: string;
+  legacyDn: string;
+  securityDescriptor: SecurityDescriptor;
+}
+
+export interface VirtualDirectoryView {
+  dn: string;
+  server: ServerView;
+  /** "owa" for /owa, "exchange" for Exchange 2003's /Exchange. */
+  kind: 'owa' | 'exchange';
+  internalUrl?: string;
+  externalUrl?: string;
+  internalAuthenticationMethods: AuthMethodName[];
+  externalAuthenticationMethods: AuthMethodName[];
+  exchange2003Url?: string;
+  failbackUrl?: string;
+  crossSiteRedirectType: CrossSiteRedirectType;
+  legacyRedirectType: LegacyRedirectType;
+  twoFactorAuthentication: boolean;
+}
+
+export interface DatabaseView {
+  dn: string;
+  name: string;
+  /** Where it is mounted. */
+  server: ServerView;
+  /** The legacyExchangeDN of its RpcClientAccessServer, decoded from the database's own legacyExchangeDN. */
+  rpcClientAccessServerLegacyDn?: string;
+}
+
+export interface MailboxUserView {
+  dn: string;
+  alias: string;
+  userPrincipalName: string;
+  primarySmtpAddress: string;
+  sid: string;
+  homeMdbDn?: string;
+  homeServerLegacyDn?: string;
+}
+
+export interface NamingContextsView {
+  defaultNamingContext: string;
+  configurationNamingContext: string;
+}
+
+const DEFAULT_CACHE_LIFETIME_MS = 15 * 60_000;
+
+interface CacheSlot {
+  at: number;
+  entries: Entry[];
+}
+
+/** The cache a set of simulated servers share (one per scenario, as one directory). */
+export class TopologyCache {
+  private readonly slots = new Map<string, CacheSlot>();
+  hits = 0;
+  misses = 0;
+
+  constructor(
+    private readonly clock: VirtualClock,
+    readonly lifetimeMs = DEFAULT_CACHE_LIFETIME_MS,
+  ) {}
+
+  get(key: string): Entry[] | undefined {
+    const slot = this.slots.get(key);
+    if (!slot) return undefined;
+    if (this.clock.millis() - slot.at >= this.lifetimeMs) {
+      this.slots.delete(key);
+      return undefined;
+    }
+    return slot.entries;
+  }
+
+  set(key: string, entries: Entry[]): void {
+    this.slots.set(key, { at: this.clock.millis(), entries });
+  }
+
+  invalidate(): void {
+    this.slots.clear();
+  }
+}
+
+const SERVER_ATTRIBUTES = [ATTR.cn, ATTR.serverSite, ATTR.serialNumber, ATTR.currentServerRoles, ATTR.serverRole, ATTR.networkAddress, ATTR.legacyExchangeDN, ATTR.securityDescriptor];
+const VDIR_ATTRIBUTES = [
+  ATTR.objectClass, ATTR.internalHostName, ATTR.externalHostName, ATTR.internalAuthenticationMethods, ATTR.externalAuthenticationMethods,
+  ATTR.exchange2003Url, ATTR.owaFailbackUrl, ATTR.crossSiteRedirectType, ATTR.legacyRedirectType, ATTR.twoFactorAuthentication,
+];
+const USER_ATTRIBUTES = [ATTR.sAMAccountName, ATTR.mailNickname, ATTR.userPrincipalName, ATTR.proxyAddresses, ATTR.mail, ATTR.objectSid, ATTR.homeMDB, ATTR.homeServerName];
+
+export class ExchangeDirectory {
+  private contexts?: NamingContextsView;
+
+  constructor(
+    private readonly client: DirectoryClient,
+    private readonly cache: TopologyCache,
+    private readonly log: (record: SearchRecord & { cached?: boolean }) => void = () => undefined,
+  ) {}
+
+  /** The same directory and cache, recording its lookups somewhere else (one trace hop). */
+  withLog(log: (record: SearchRecord & { cached?: boolean }) => void): ExchangeDirectory {
+    const view = new ExchangeDirectory(this.client, this.cache, log);
+    view.contexts = this.contexts;
+    return view;
+  }
+
+  private async search(base: string, filter: Filter, scope: 'base' | 'one' | 'sub', attributes: readonly string[]): Promise<Entry[]> {
+    const entries = await this.client.search(base, filter, { scope, attributes });
+    this.log({ base, scope, filter: filter.text, results: entries.length });
+    return entries;
+  }
+
+  private async cached(base: string, filter: Filter, scope: 'base' | 'one' | 'sub', attributes: readonly string[]): Promise<Entry[]> {
+    const key = `${scope}|${normalizeDn(base)}|${filter.text}|${attributes.join(',')}`;
+    const hit = this.cache.get(key);
+    if (hit) {
+      this.cache.hits++;
+      this.log({ base, scope, filter: filter.text, results: hit.length, cached: true });
+      return hit;
+    }
+    this.cache.misses++;
+    let entries: Entry[];
+    try {
+      entries = await this.search(base, filter, scope, attributes);
+    } catch (err) {
+      if ((err as { code?: number }).code === 32) entries = [];
+      else throw err;
+    }
+    this.cache.set(key, entries);
+    return entries;
+  }
+
+  async namingContexts(): Promise<NamingContextsView> {
+    if (this.contexts) return this.contexts;
+    const [root] = await this.cached('', present(ATTR.objectClass), 'base', ['defaultNamingContext', 'configurationNamingContext']);
+    const defaultNamingContext = root?.get('defaultNamingContext');
+    const configurationNamingContext = root?.get('configurationNamingContext');
+    if (!defaultNamingContext || !configurationNamingContext) {
+      throw new Error('the directory has no Active Directory forest yet (its RootDSE names no defaultNamingContext); declare the Exchange organization first');
+    }
+    this.contexts = { defaultNamingContext, configurationNamingContext };
+    return this.contexts;
+  }
+
+  /** Checks a user's password by binding as her (never traced). */
+  verifyPassword(dn: string, password: string): Promise<boolean> {
+    return this.client.verifyPassword(dn, password);
+  }
+
+  // ---- recipients (never cached) ----
+
+  /**
+   * Finds the user a logon name denotes, as OWA accepts it: a user principal name (alice@fourthcoffee.com),
+   * DOMAIN\alice, or the bare account name.
+   */
+  async findUserByLogonName(logonName: string): Promise<MailboxUserView | undefined> {
+    const { defaultNamingContext } = await this.namingContexts();
+    const name = logonName.trim();
+    let filter: Filter;
+    if (name.includes('\\')) filter = eq(ATTR.sAMAccountName, name.slice(name.indexOf('\\') + 1));
+    else if (name.includes('@')) filter = or(eq(ATTR.userPrincipalName, name), eq(ATTR.proxyAddresses, `smtp:${name}`));
+    else filter = eq(ATTR.sAMAccountName, name);
+    const found = await this.search(defaultNamingContext, and(eq(ATTR.objectClass, OBJECT_CLASS.user), filter), 'sub', USER_ATTRIBUTES);
+    return found.length === 1 ? this.toUser(found[0]) : undefined;
+  }
+
+  async findUserBySmtpAddress(address: string): Promise<MailboxUserView | undefined> {
+    const { defaultNamingContext } = await this.namingContexts();
+    const found = await this.search(defaultNamingContext, and(eq(ATTR.objectClass, OBJECT_CLASS.user), eq(ATTR.proxyAddresses, `smtp:${address}`)), 'sub', USER_ATTRIBUTES);
+    return found.length === 1 ? this.toUser(found[0]) : undefined;
+  }
+
+  /** /exchange/<alias>: Exchange 2003 resolves the mailbox by its alias. */
+  async findUserByAlias(alias: string): Promise<MailboxUserView | undefined> {
+    const { defaultNamingContext } = await this.namingContexts();
+    const found = await this.search(defaultNamingContext, and(eq(ATTR.objectClass, OBJECT_CLASS.user), eq(ATTR.mailNickname, alias)), 'sub', USER_ATTRIBUTES);
+    return found.length === 1 ? this.toUser(found[0]) : undefined;
+  }
+
+  async findUserBySid(sid: string): Promise<MailboxUserView | undefined> {
+    const { defaultNamingContext } = await this.namingContexts();
+    const found = await this.search(defaultNamingContext, and(eq(ATTR.objectClass, OBJECT_CLASS.user), eq(ATTR.objectSid, sid)), 'sub', USER_ATTRIBUTES);
+    return found.length === 1 ? this.toUser(found[0]) : undefined;
+  }
+
+  private toUser(e: Entry): MailboxUserView {
+    const primary = e.all(ATTR.proxyAddresses).find((p) => p.startsWith('SMTP:'));
+    return {
+      dn: e.dn,
+      alias: e.get(ATTR.mailNickname) ?? e.get(ATTR.sAMAccountName) ?? firstRdnValue(e.dn),
+      userPrincipalName: e.get(ATTR.userPrincipalName) ?? '',
+      primarySmtpAddress: primary ? primary.slice(5) : (e.get(ATTR.mail) ?? ''),
+      sid: e.get(ATTR.objectSid) ?? '',
+      homeMdbDn: e.get(ATTR.homeMDB),
+      homeServerLegacyDn: e.get(ATTR.homeServerName),
+    };
+  }
+
+  // ---- configuration (cached) ----
+
+  async server(dn: string): Promise<ServerView | undefined> {
+    const [e] = await this.cached(dn, eq(ATTR.objectClass, OBJECT_CLASS.exchangeServer), 'base', SERVER_ATTRIBUTES);
+    return e ? this.toServer(e) : undefined;
+  }
+
+  async serverByLegacyDn(legacyDn: string): Promise<ServerView | undefined> {
+    const { configurationNamingContext } = await this.namingContexts();
+    const [e] = await this.cached(configurationNamingContext, and(eq(ATTR.objectClass, OBJECT_CLASS.exchangeServer), eq(ATTR.legacyExchangeDN, legacyDn)), 'sub', SERVER_ATTRIBUTES);
+    return e ? this.toServer(e) : undefined;
+  }
+
+  async serverByName(name: string): Promise<ServerView | undefined> {
+    const { configurationNamingContext } = await this.namingContexts();
+    const [e] = await this.cached(configurationNamingContext, and(eq(ATTR.objectClass, OBJECT_CLASS.exchangeServer), eq(ATTR.cn, name)), 'sub', SERVER_ATTRIBUTES);
+    return e ? this.toServer(e) : undefined;
+  }
+
+  async allServers(): Promise<ServerView[]> {
+    const { configurationNamingContext } = await this.namingContexts();
+    const found = await this.cached(configurationNamingContext, eq(ATTR.objectClass, OBJECT_CLASS.exchangeServer), 'sub', SERVER_ATTRIBUTES);
+    return Promise.all(found.map((e) => this.toServer(e)));
+  }
+
+  /** Exchange servers in a site, optionally only those holding a role (msExchCurrentServerRoles bit). */
+  async serversInSite(siteDn: string): Promise<ServerView[]> {
+    const { configurationNamingContext } = await this.namingContexts();
+    const found = await this.cached(configurationNamingContext, and(eq(ATTR.objectClass, OBJECT_CLASS.exchangeServer), eq(ATTR.serverSite, siteDn)), 'sub', SERVER_ATTRIBUTES);
+    const servers = await Promise.all(found.map((e) => this.toServer(e)));
+    return servers.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  private async toServer(e: Entry): Promise<ServerView> {
+    const siteDn = e.get(ATTR.serverSite) ?? '';
+    const fqdn = e.all(ATTR.networkAddress).find((a) => a.startsWith('ncacn_ip_tcp:'))?.slice('ncacn_ip_tcp:'.length) ?? firstRdnValue(e.dn).toLowerCase();
+    const role = e.int(ATTR.serverRole);
+    return {
+      dn: e.dn,
+      name: e.get(ATTR.cn) ?? firstRdnValue(e.dn),
+      site: { dn: siteDn, name: firstRdnValue(siteDn) },
+      release: releaseFromSerialNumber(e.get(ATTR.serialNumber) ?? ''),
+      roles: maskToRoles(e.int(ATTR.currentServerRoles) ?? 0),
+      frontEnd: role === 1,
+      fqdn,
+      legacyDn: e.get(ATTR.legacyExchangeDN) ?? '',
+      securityDescriptor: parseSddl(e.get(ATTR.securityDescriptor) ?? 'D:'),
+    };
+  }
+
+  /** The server's /owa virtual directory, or Exchange 2003's /Exchange. */
+  async virtualDirectory(server: ServerView): Promise<VirtualDirectoryView | undefined> {
+    const filter = or(eq(ATTR.objectClass, OBJECT_CLASS.owaVirtualDirectory), eq(ATTR.objectClass, OBJECT_CLASS.legacyHttpVirtualDirectory));
+    const found = await this.cached(server.dn, filter, 'sub', VDIR_ATTRIBUTES);
+    const e = found[0];
+    if (!e) return undefined;
+    const kind = e.all(ATTR.objectClass).some((c) => c.toLowerCase() === OBJECT_CLASS.owaVirtualDirectory.toLowerCase()) ? 'owa' : 'exchange';
+    return {
+      dn: e.dn,
+      server,
+      kind,
+      internalUrl: e.get(ATTR.internalHostName),
+      externalUrl: e.get(ATTR.externalHostName),
+      internalAuthenticationMethods: maskToAuthMethods(e.int(ATTR.internalAuthenticationMethods) ?? 0),
+      externalAuthenticationMethods: maskToAuthMethods(e.int(ATTR.externalAuthenticationMethods) ?? 0),
+      exchange2003Url: e.get(ATTR.exchange2003Url),
+      failbackUrl: e.get(ATTR.owaFailbackUrl),
+      crossSiteRedirectType: (e.get(ATTR.crossSiteRedirectType) as CrossSiteRedirectType | undefined) ?? 'Manual',
+      legacyRedirectType: (e.get(ATTR.legacyRedirectType) as LegacyRedirectType | undefined) ?? 'Silent',
+      twoFactorAuthentication: (e.get(ATTR.twoFactorAuthentication) ?? '').toUpperCase() === 'TRUE',
+    };
+  }
+
+  async database(dn: string): Promise<DatabaseView | undefined> {
+    const [e] = await this.cached(dn, eq(ATTR.objectClass, OBJECT_CLASS.mdb), 'base', [ATTR.cn, ATTR.owningServer, ATTR.legacyExchangeDN]);
+    if (!e) return undefined;
+    const owner = e.get(ATTR.owningServer);
+    const server = owner ? await this.server(owner) : undefined;
+    if (!server) return undefined;
+    const legacyDn = e.get(ATTR.legacyExchangeDN);
+    const suffix = WELL_KNOWN.privateMdbSuffix.toLowerCase();
+    return {
+      dn: e.dn,
+      name: e.get(ATTR.cn) ?? firstRdnValue(e.dn),
+      server,
+      rpcClientAccessServerLegacyDn: legacyDn && legacyDn.toLowerCase().endsWith(suffix) ? legacyDn.slice(0, -suffix.length) : undefined,
+    };
+  }
+
+  /** The computer account of an Exchange server (for its SID and group memberships). */
+  async computerAccount(server: ServerView): Promise<{ dn: string; sid: string } | undefined> {
+    const { defaultNamingContext } = await this.namingContexts();
+    const [e] = await this.cached(defaultNamingContext, and(eq(ATTR.objectClass, OBJECT_CLASS.computer), eq(ATTR.sAMAccountName, `${server.name}$`)), 'sub', [ATTR.objectSid]);
+    return e ? { dn: e.dn, sid: e.get(ATTR.objectSid) ?? '' } : undefined;
+  }
+
+  /** The SIDs of the groups an object is a direct or nested member of (its token groups). */
+  async tokenGroupSids(memberDn: string): Promise<string[]> {
+    const { defaultNamingContext } = await this.namingContexts();
+    const sids: string[] = [];
+    const seen = new Set<string>();
+    let frontier = [memberDn];
+    while (frontier.length) {
+      const next: string[] = [];
+      for (const dn of frontier) {
+        const groups = await this.cached(defaultNamingContext, and(eq(ATTR.objectClass, OBJECT_CLASS.group), eq(ATTR.member, dn)), 'sub', [ATTR.objectSid]);
+        for (const g of groups) {
+          const key = normalizeDn(g.dn);
+          if (seen.has(key)) continue;
+          seen.add(key);
+          const sid = g.get(ATTR.objectSid);
+          if (sid) sids.push(sid);
+          next.push(g.dn);
+        }
+      }
+      frontier = next;
+    }
+    return sids;
+  }
+
+  /** Is the object a (direct or nested) member of the group with this common name in its domain? */
+  async isMemberOfGroupNamed(memberDn: string, groupName: string): Promise<boolean> {
+    const { defaultNamingContext } = await this.namingContexts();
+    const [group] = await this.cached(defaultNamingContext, and(eq(ATTR.objectClass, OBJECT_CLASS.group), eq(ATTR.cn, groupName)), 'sub', [ATTR.objectSid]);
+    if (!group) return false;
+    const sid = group.get(ATTR.objectSid);
+    return sid !== undefined && (await this.tokenGroupSids(memberDn)).includes(sid);
+  }
+}
+
+export { parentDn };

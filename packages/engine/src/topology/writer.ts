@@ -1,0 +1,731 @@
+// Writes a declared topology into the directory the way Exchange setup and its cmdlets would leave it.
+// Each change is planned first (validated completely, entries built, nothing written), then applied over
+// LDAP; if the directory refuses part of it, what was written is undone, so nothing is half-applied.
+
+import { createHash } from 'node:crypto';
+import type { DirectoryClient, DirectoryWriteEntry, Modification } from '../directory/client';
+import { normalizeDn } from '../directory/dn';
+import { and, eq, present } from '../directory/filter';
+import {
+  ATTR,
+  AUTH_METHOD_BITS,
+  authMethodsToMask,
+  EXTENDED_RIGHTS,
+  OBJECT_CLASS,
+  RECIPIENT_TYPE_DETAILS,
+  rolesToMask,
+  WELL_KNOWN,
+  type AuthMethodName,
+  type ServerRoleName,
+} from '../directory/schema';
+import { denyExtendedRight, formatSddl, grantExtendedRight, parseSddl } from '../directory/security';
+import { InputError, unknownName } from '../errors';
+import { ForestLayout } from './layout';
+import type {
+  DatabaseSpec,
+  DeclaredDatabase,
+  DeclaredMailbox,
+  DeclaredServer,
+  MailboxSpec,
+  OrganizationSpec,
+  OwaVirtualDirectoryChange,
+  ServerSpec,
+} from './model';
+import { msExchVersionOf, serialNumberOf, versionNumberOf, type ExchangeRelease } from './versions';
+
+export interface NamingContexts {
+  defaultNamingContext: string;
+  configurationNamingContext: string;
+}
+
+/** What the writer needs from wherever the directory comes from. */
+export interface DirectoryTarget {
+  readonly directory: DirectoryClient;
+  /** Makes the server hold these naming contexts (dcpromo's job on a real forest). */
+  declareNamingContexts(contexts: NamingContexts): Promise<void>;
+}
+
+export interface Plan {
+  adds: DirectoryWriteEntry[];
+  modifies: Array<{ dn: string; modifications: Modification[] }>;
+  /** Records the change in the writer's declared state once it is in the directory. */
+  commit(): void;
+}
+
+const DEFAULT_OWA_AUTH: AuthMethodName[] = ['Basic', 'Fba'];
+const LEGACY_BACKEND_AUTH: AuthMethodName[] = ['Basic', 'WindowsIntegrated'];
+const LEGACY_FRONTEND_AUTH: AuthMethodName[] = ['Basic'];
+
+function domainSid(forestDomain: string): string {
+  const h = createHash('sha256').update(forestDomain.toLowerCase()).digest();
+  return `S-1-5-21-${h.readUInt32BE(0)}-${h.readUInt32BE(4)}-${h.readUInt32BE(8)}`;
+}
+
+function checkName(kind: string, value: string, pattern: RegExp, rule: string, field: string): void {
+  if (!pattern.test(value)) {
+    throw new InputError(`"${value}" is not a valid ${kind} name: ${rule}`, { field, value });
+  }
+}
+
+export function checkUrl(value: string, field: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError(`"${value}" is not an absolute URL; write it as https://host/path`, { field, value });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new InputError(`"${value}" is not an http or https URL`, { field, value });
+  }
+  if (url.pathname === '/' || url.pathname === '') {
+    throw new InputError(`"${value}" has no virtual directory path; write it as ${url.origin}/owa`, { field, value });
+  }
+  return url;
+}
+
+export class TopologyPlanner {
+  layout?: ForestLayout;
+  private domainSid = '';
+  private nextRid = 1100;
+  readonly sites = new Map<string, string>(); // lower name → declared name
+  readonly servers = new Map<string, DeclaredServer>(); // lower name →
+  readonly databases = new Map<string, DeclaredDatabase>();
+  readonly mailboxes = new Map<string, DeclaredMailbox>();
+  private usedAdminGroups = new Set<string>();
+  groupSids: { exchangeServers: string; exchangeDomainServers: string } = { exchangeServers: '', exchangeDomainServers: '' };
+
+  requireLayout(): ForestLayout {
+    if (!this.layout) {
+      throw new InputError(
+        'no Exchange organization is declared yet; start with: Given the Exchange organization "<name>" in the forest <domain>',
+      );
+    }
+    return this.layout;
+  }
+
+  private allocateSid(): string {
+    return `${this.domainSid}-${this.nextRid++}`;
+  }
+
+  siteNames(): string[] {
+    return [...this.sites.values()];
+  }
+
+  serverNames(): string[] {
+    return [...this.servers.values()].map((s) => s.name);
+  }
+
+  server(name: string, field = 'Server'): DeclaredServer {
+    const s = this.servers.get(name.toLowerCase());
+    if (!s) throw unknownName('a server', name, this.serverNames(), field);
+    return s;
+  }
+
+  mailbox(alias: string): DeclaredMailbox {
+    const m = this.mailboxes.get(alias.toLowerCase());
+    if (!m) throw unknownName('a mailbox', alias, [...this.mailboxes.values()].map((x) => x.alias), 'User');
+    return m;
+  }
+
+  database(name: string, field = 'Database'): DeclaredDatabase {
+    const d = this.databases.get(name.toLowerCase());
+    if (!d) throw unknownName('a mailbox database', name, [...this.databases.values()].map((x) => x.name), field);
+    return d;
+  }
+
+  planOrganization(spec: OrganizationSpec): Plan & { contexts: NamingContexts } {
+    if (this.layout) {
+      throw new InputError(`the Exchange organization "${this.layout.organizationName}" is already declared; a scenario has one organization`);
+    }
+    checkName('organization', spec.name, /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, 'letters, digits, spaces, dots, hyphens', 'organization');
+    if (!/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/i.test(spec.forestDomain)) {
+      throw new InputError(`"${spec.forestDomain}" is not a DNS domain name such as fourthcoffee.com`, { field: 'forest', value: spec.forestDomain });
+    }
+    const layout = new ForestLayout(spec.forestDomain.toLowerCase(), spec.name);
+    const dsid = domainSid(layout.forestDomain);
+    const rid = (n: number) => `${dsid}-${n}`;
+    const c = OBJECT_CLASS;
+    const adminGroup = WELL_KNOWN.adminGroup;
+    const adds: DirectoryWriteEntry[] = [
+      { dn: layout.domainDn, attributes: { objectClass: [c.top, 'domain', c.domainDns], objectSid: dsid, name: layout.forestDomain.split('.')[0] } },
+      { dn: layout.usersDn, attributes: { objectClass: [c.top, c.container], cn: 'Users' } },
+      { dn: layout.computersDn, attributes: { objectClass: [c.top, c.container], cn: 'Computers' } },
+      { dn: layout.securityGroupsOuDn, attributes: { objectClass: [c.top, 'organizationalUnit'], ou: 'Microsoft Exchange Security Groups' } },
+      { dn: layout.exchangeServersGroupDn(), attributes: { objectClass: [c.top, c.group], cn: WELL_KNOWN.exchangeServers, objectSid: rid(1001), sAMAccountName: WELL_KNOWN.exchangeServers } },
+      { dn: layout.exchangeDomainServersGroupDn(), attributes: { objectClass: [c.top, c.group], cn: WELL_KNOWN.exchangeDomainServers, objectSid: rid(1002), sAMAccountName: WELL_KNOWN.exchangeDomainServers } },
+      { dn: layout.configurationDn, attributes: { objectClass: [c.top, c.configuration], cn: 'Configuration' } },
+      { dn: layout.sitesDn, attributes: { objectClass: [c.top, c.sitesContainer], cn: 'Sites' } },
+      { dn: layout.servicesDn, attributes: { objectClass: [c.top, c.container], cn: 'Services' } },
+      { dn: layout.microsoftExchangeDn, attributes: { objectClass: [c.top, c.container, 'msExchConfigurationContainer'], cn: 'Microsoft Exchange' } },
+      { dn: layout.organizationDn, attributes: { objectClass: [c.top, c.container, c.organization], cn: spec.name } },
+      { dn: layout.administrativeGroupsDn, attributes: { objectClass: [c.top, 'msExchAdminGroupContainer'], cn: 'Administrative Groups' } },
+      ...this.adminGroupEntries(layout, adminGroup),
+    ];
+    return {
+      adds,
+      modifies: [],
+      contexts: { defaultNamingContext: layout.domainDn, configurationNamingContext: layout.configurationDn },
+      commit: () => {
+        this.layout = layout;
+        this.domainSid = dsid;
+        this.groupSids = { exchangeServers: rid(1001), exchangeDomainServers: rid(1002) };
+        this.usedAdminGroups.add(adminGroup);
+      },
+    };
+  }
+
+  private adminGroupEntries(layout: ForestLayout, group: string): DirectoryWriteEntry[] {
+    const c = OBJECT_CLASS;
+    return [
+      { dn: layout.administrativeGroupDn(group), attributes: { objectClass: [c.top, c.adminGroup], cn: group } },
+      { dn: layout.serversContainerDn(group), attributes: { objectClass: [c.top, c.serversContainer], cn: 'Servers' } },
+      { dn: layout.databasesContainerDn(group), attributes: { objectClass: [c.top, c.databasesContainer], cn: 'Databases' } },
+    ];
+  }
+
+  planSites(names: readonly string[]): Plan {
+    const layout = this.requireLayout();
+    const seen = new Set<string>();
+    names.forEach((name, i) => {
+      try {
+        checkName('site', name, /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, 'letters, digits, hyphens and underscores, as in Active Directory Sites and Services', 'Site');
+        if (this.sites.has(name.toLowerCase()) || seen.has(name.toLowerCase())) {
+          throw new InputError(`the site "${name}" is declared twice`, { field: 'Site', value: name });
+        }
+      } catch (e) {
+        throw e instanceof InputError ? e.at(i) : e;
+      }
+      seen.add(name.toLowerCase());
+    });
+    return {
+      adds: names.map((name) => ({ dn: layout.siteDn(name), attributes: { objectClass: [OBJECT_CLASS.top, OBJECT_CLASS.site], cn: name } })),
+      modifies: [],
+      commit: () => names.forEach((n) => this.sites.set(n.toLowerCase(), n)),
+    };
+  }
+
+  planServers(specs: readonly ServerSpec[]): Plan {
+    const layout = this.requireLayout();
+    const adds: DirectoryWriteEntry[] = [];
+    const memberships = { exchangeServers: [] as string[], exchangeDomainServers: [] as string[] };
+    const declared: DeclaredServer[] = [];
+    const declaredDbs: DeclaredDatabase[] = [];
+    const batchNames = new Set<string>();
+    let rid = this.nextRid;
+    const needLegacyGroup = specs.some((s) => s.release.family === '2003') && !this.usedAdminGroups.has(WELL_KNOWN.legacyAdminGroup);
+    if (needLegacyGroup) adds.push(...this.adminGroupEntries(layout, WELL_KNOWN.legacyAdminGroup));
+
+    specs.forEach((spec, i) => {
+      try {
+        checkName('server', spec.name, /^[A-Za-z0-9][A-Za-z0-9-]{0,14}$/, 'a NetBIOS computer name: up to 15 letters, digits and hyphens', 'Name');
+        const key = spec.name.toLowerCase();
+        if (this.servers.has(key) || batchNames.has(key)) throw new InputError(`the server "${spec.name}" is declared twice`, { field: 'Name', value: spec.name });
+        batchNames.add(key);
+        const site = this.sites.get(spec.site.toLowerCase());
+        if (!site) throw unknownName('a site', spec.site, this.siteNames(), 'Site');
+        this.checkRoles(spec);
+      } catch (e) {
+        throw e instanceof InputError ? e.at(i) : e;
+      }
+      const legacy = spec.release.family === '2003';
+      const group = legacy ? WELL_KNOWN.legacyAdminGroup : WELL_KNOWN.adminGroup;
+      const dn = layout.serverDn(group, spec.name);
+      const fqdn = (spec.fqdn ?? `${spec.name}.${layout.forestDomain}`).toLowerCase();
+      const computerSid = `${this.domainSid}-${rid++}`;
+      const computerDn = layout.computerDn(spec.name);
+      const server: DeclaredServer = {
+        name: spec.name,
+        dn,
+        site: this.sites.get(spec.site.toLowerCase())!,
+        release: spec.release,
+        roles: spec.roles,
+        frontEnd: legacy && !!spec.frontEnd,
+        fqdn,
+        adminGroup: group,
+        legacyDn: layout.serverLegacyDn(group, spec.name),
+        computerDn,
+        computerSid,
+      };
+      adds.push(...this.serverEntries(layout, server));
+      adds.push({
+        dn: computerDn,
+        attributes: {
+          objectClass: [OBJECT_CLASS.top, OBJECT_CLASS.person, OBJECT_CLASS.organizationalPerson, OBJECT_CLASS.user, OBJECT_CLASS.computer],
+          cn: spec.name,
+          sAMAccountName: `${spec.name.toUpperCase()}$`,
+          dNSHostName: fqdn,
+          objectSid: computerSid,
+        },
+      });
+      // Exchange 2007 and 2010 setup put the server in Exchange Servers. Exchange 2003 servers are in
+      // Exchange Domain Servers; a new 2007 server is not added to it (seed 000's comments), which is what
+      // breaks /exchange for 2003 mailboxes until an administrator adds it.
+      if (!legacy) memberships.exchangeServers.push(computerDn);
+      if (legacy) memberships.exchangeDomainServers.push(computerDn);
+      const hostsMailboxes = legacy ? !server.frontEnd : spec.roles.includes('Mailbox');
+      if (hostsMailboxes) {
+        const db = this.defaultDatabase(layout, server);
+        server.defaultDatabase = db.declared.name;
+        adds.push(...db.entries);
+        declaredDbs.push(db.declared);
+      }
+      declared.push(server);
+    });
+
+    // RpcClientAccessServer defaults to a Client Access server in the database's site (Exchange 2010).
+    for (const db of declaredDbs) {
+      const owner = declared.find((s) => s.name === db.server)!;
+      if (owner.release.family !== '2010') continue;
+      const cas = this.defaultRpcClientAccessServer(owner, declared);
+      const entry = adds.find((a) => a.dn === db.dn)!;
+      entry.attributes[ATTR.legacyExchangeDN] = cas.legacyDn + WELL_KNOWN.privateMdbSuffix;
+    }
+
+    const modifies: Plan['modifies'] = [];
+    if (memberships.exchangeServers.length) {
+      modifies.push({ dn: layout.exchangeServersGroupDn(), modifications: [{ operation: 'add', attribute: ATTR.member, values: memberships.exchangeServers }] });
+    }
+    if (memberships.exchangeDomainServers.length) {
+      modifies.push({ dn: layout.exchangeDomainServersGroupDn(), modifications: [{ operation: 'add', attribute: ATTR.member, values: memberships.exchangeDomainServers }] });
+    }
+    return {
+      adds,
+      modifies,
+      commit: () => {
+        this.nextRid = rid;
+        if (needLegacyGroup) this.usedAdminGroups.add(WELL_KNOWN.legacyAdminGroup);
+        for (const s of declared) this.servers.set(s.name.toLowerCase(), s);
+        for (const d of declaredDbs) this.databases.set(d.name.toLowerCase(), d);
+      },
+    };
+  }
+
+  private checkRoles(spec: ServerSpec): void {
+    if (spec.release.family === '2003') {
+      if (spec.roles.length > 0) {
+        throw new InputError(`Exchange 2003 has no server roles (${spec.roles.join(', ')}); write FrontEnd or BackEnd in the Roles column`, {
+          field: 'Roles',
+          value: spec.roles.join(', '),
+          accepted: ['FrontEnd', 'BackEnd'],
+        });
+      }
+      return;
+    }
+    if (spec.frontEnd !== undefined) {
+      throw new InputError(`front-end and back-end are Exchange 2003 roles; ${spec.release.name} has Mailbox, ClientAccess, HubTransport, UnifiedMessaging and Edge`, {
+        field: 'Roles',
+      });
+    }
+    if (spec.roles.length === 0) throw new InputError(`${spec.name} has no server role`, { field: 'Roles', accepted: ['Mailbox', 'ClientAccess', 'HubTransport', 'UnifiedMessaging', 'Edge'] });
+    if (spec.roles.includes('Edge') && spec.roles.length > 1) {
+      throw new InputError('the Edge Transport role cannot be combined with other roles', { field: 'Roles', value: spec.roles.join(', ') });
+    }
+  }
+
+  private defaultRpcClientAccessServer(owner: DeclaredServer, batch: DeclaredServer[]): DeclaredServer {
+    if (owner.roles.includes('ClientAccess')) return owner;
+    const all = [...this.servers.values(), ...batch];
+    const cas = all
+      .filter((s) => s.site === owner.site && s.release.family === '2010' && s.roles.includes('ClientAccess'))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    return cas[0] ?? owner;
+  }
+
+  private serverEntries(layout: ForestLayout, s: DeclaredServer): DirectoryWriteEntry[] {
+    const c = OBJECT_CLASS;
+    const r = s.release;
+    const attributes: Record<string, string | string[]> = {
+      objectClass: [c.top, 'server', c.exchangeServer],
+      cn: s.name,
+      [ATTR.serverSite]: layout.siteDn(s.site),
+      [ATTR.serialNumber]: serialNumberOf(r),
+      [ATTR.versionNumber]: String(versionNumberOf(r)),
+      [ATTR.networkAddress]: [`ncacn_ip_tcp:${s.fqdn}`, `netbios:${s.name}`],
+      [ATTR.legacyExchangeDN]: s.legacyDn,
+    };
+    const msExchVersion = msExchVersionOf(r);
+    if (msExchVersion) attributes[ATTR.exchangeVersion] = msExchVersion;
+    if (r.family === '2003') {
+      attributes[ATTR.serverRole] = s.frontEnd ? '1' : '0';
+    } else {
+      attributes[ATTR.currentServerRoles] = String(rolesToMask(s.roles));
+      // Setup grants the Exchange Servers group the token-serialization right on each server object; the
+      // proxy-target Client Access server checks it before accepting a serialized security context.
+      attributes[ATTR.securityDescriptor] = formatSddl({
+        owner: this.groupSids.exchangeServers,
+        aces: [grantExtendedRight(EXTENDED_RIGHTS.tokenSerialization, this.groupSids.exchangeServers)],
+      });
+    }
+    const entries: DirectoryWriteEntry[] = [
+      { dn: s.dn, attributes },
+      { dn: layout.protocolsDn(s.dn), attributes: { objectClass: [c.top, c.container], cn: 'Protocols' } },
+      { dn: layout.httpContainerDn(s.dn), attributes: { objectClass: [c.top, c.protocolCfgHttpContainer], cn: 'HTTP' } },
+    ];
+    if (r.family === '2003') {
+      const vdirDn = layout.legacyExchangeVirtualDirectoryDn(s.dn);
+      s.legacyVirtualDirectoryDn = vdirDn;
+      const auth = s.frontEnd ? LEGACY_FRONTEND_AUTH : LEGACY_BACKEND_AUTH;
+      entries.push(
+        { dn: layout.legacyHttpVirtualServerDn(s.dn), attributes: { objectClass: [c.top, 'protocolCfgHTTPServer'], cn: '1' } },
+        {
+          dn: vdirDn,
+          attributes: {
+            objectClass: [c.top, c.legacyHttpVirtualDirectory],
+            cn: 'Exchange',
+            [ATTR.internalHostName]: `https://${s.fqdn}/exchange`,
+            [ATTR.internalAuthenticationMethods]: String(authMethodsToMask(auth)),
+            [ATTR.externalAuthenticationMethods]: String(authMethodsToMask(auth)),
+            [ATTR.metabasePath]: `IIS://${s.fqdn}/W3SVC/1/ROOT/Exchange`,
+          },
+        },
+      );
+    } else if (s.roles.includes('ClientAccess')) {
+      const vdirDn = layout.owaVirtualDirectoryDn(s.dn);
+      s.owaVirtualDirectoryDn = vdirDn;
+      const vdir: Record<string, string | string[]> = {
+        objectClass: [c.top, c.virtualDirectory, c.owaVirtualDirectory],
+        cn: WELL_KNOWN.owaVirtualDirectory,
+        // Setup fills InternalURL; ExternalURL stays $null until the server is given an Internet presence.
+        [ATTR.internalHostName]: `https://${s.fqdn}/owa`,
+        [ATTR.internalAuthenticationMethods]: String(authMethodsToMask(DEFAULT_OWA_AUTH)),
+        [ATTR.externalAuthenticationMethods]: String(authMethodsToMask(DEFAULT_OWA_AUTH)),
+        [ATTR.metabasePath]: `IIS://${s.fqdn}/W3SVC/1/ROOT/owa`,
+        [ATTR.owaRedirectToOptimalOwaServer]: 'TRUE',
+      };
+      if (r.family === '2010') vdir[ATTR.legacyRedirectType] = 'Silent';
+      if (r.family === '2010' && r.servicePack >= 2) vdir[ATTR.crossSiteRedirectType] = 'Manual';
+      entries.push({ dn: vdirDn, attributes: vdir });
+    }
+    return entries;
+  }
+
+  private defaultDatabase(layout: ForestLayout, s: DeclaredServer): { declared: DeclaredDatabase; entries: DirectoryWriteEntry[] } {
+    const c = OBJECT_CLASS;
+    const entries: DirectoryWriteEntry[] = [];
+    let name: string;
+    let dn: string;
+    if (s.release.family === '2010') {
+      name = `Mailbox Database ${s.name}`;
+      dn = `CN=${name},${layout.databasesContainerDn(s.adminGroup)}`;
+    } else {
+      name = s.release.family === '2003' ? `Mailbox Store (${s.name})` : `Mailbox Database ${s.name}`;
+      const sg = layout.storageGroupDn(s.dn, 'First Storage Group');
+      entries.push(
+        { dn: layout.informationStoreDn(s.dn), attributes: { objectClass: [c.top, c.container, c.informationStore], cn: 'InformationStore' } },
+        { dn: sg, attributes: { objectClass: [c.top, c.container, c.storageGroup], cn: 'First Storage Group' } },
+      );
+      dn = `CN=${name.replace(/[(),]/g, (ch) => (ch === ',' ? '\\,' : ch))},${sg}`;
+    }
+    entries.push(this.databaseEntry(dn, name, s));
+    return { declared: { name, dn, server: s.name }, entries };
+  }
+
+  /** `rpcClientAccessServer` is the legacyExchangeDN the database's own legacyExchangeDN is built on. */
+  private databaseEntry(dn: string, name: string, s: DeclaredServer, rpcClientAccessServer?: DeclaredServer): DirectoryWriteEntry {
+    const attributes: Record<string, string | string[]> = {
+      objectClass: [OBJECT_CLASS.top, OBJECT_CLASS.mdb, OBJECT_CLASS.privateMdb],
+      cn: name,
+      [ATTR.owningServer]: s.dn,
+      [ATTR.legacyExchangeDN]: (rpcClientAccessServer ?? s).legacyDn + WELL_KNOWN.privateMdbSuffix,
+    };
+    const v = msExchVersionOf(s.release);
+    if (v) attributes[ATTR.exchangeVersion] = v;
+    return { dn, attributes };
+  }
+
+  planDatabases(specs: readonly DatabaseSpec[]): Plan {
+    const layout = this.requireLayout();
+    const adds: DirectoryWriteEntry[] = [];
+    const declared: DeclaredDatabase[] = [];
+    const batch = new Set<string>();
+    specs.forEach((spec, i) => {
+      try {
+        checkName('database', spec.name, /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, 'letters, digits, spaces, dots, hyphens and underscores', 'Name');
+        if (this.databases.has(spec.name.toLowerCase()) || batch.has(spec.name.toLowerCase())) {
+          throw new InputError(`the database "${spec.name}" is declared twice`, { field: 'Name', value: spec.name });
+        }
+        batch.add(spec.name.toLowerCase());
+        const server = this.server(spec.server, 'Server');
+        const holds = server.release.family === '2003' ? !server.frontEnd : server.roles.includes('Mailbox');
+        if (!holds) throw new InputError(`${server.name} cannot hold a mailbox database: it has no Mailbox role`, { field: 'Server', value: spec.server });
+        let rpc: DeclaredServer | undefined;
+        if (spec.rpcClientAccessServer !== undefined) {
+          if (server.release.family !== '2010') {
+            throw new InputError(`RpcClientAccessServer is an Exchange 2010 setting; ${server.name} runs ${server.release.name}`, { field: 'RpcClientAccessServer', value: spec.rpcClientAccessServer });
+          }
+          const cas = this.server(spec.rpcClientAccessServer, 'RpcClientAccessServer');
+          if (!cas.roles.includes('ClientAccess')) {
+            throw new InputError(`${cas.name} is not a Client Access server`, { field: 'RpcClientAccessServer', value: spec.rpcClientAccessServer });
+          }
+          rpc = cas;
+        } else if (server.release.family === '2010') {
+          rpc = this.defaultRpcClientAccessServer(server, []);
+        }
+        let dn: string;
+        if (server.release.family === '2010') {
+          dn = `CN=${spec.name},${layout.databasesContainerDn(server.adminGroup)}`;
+        } else {
+          const sg = layout.storageGroupDn(server.dn, 'First Storage Group');
+          dn = `CN=${spec.name},${sg}`;
+        }
+        adds.push(this.databaseEntry(dn, spec.name, server, rpc));
+        declared.push({ name: spec.name, dn, server: server.name });
+      } catch (e) {
+        throw e instanceof InputError ? e.at(i) : e;
+      }
+    });
+    return { adds, modifies: [], commit: () => declared.forEach((d) => this.databases.set(d.name.toLowerCase(), d)) };
+  }
+
+  planMailboxes(specs: readonly MailboxSpec[]): Plan {
+    const layout = this.requireLayout();
+    const adds: DirectoryWriteEntry[] = [];
+    const declared: DeclaredMailbox[] = [];
+    const batch = new Set<string>();
+    let rid = this.nextRid;
+    specs.forEach((spec, i) => {
+      try {
+        checkName('mailbox alias', spec.alias, /^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$/, 'up to 20 letters, digits, dots, hyphens and underscores', 'Name');
+        const key = spec.alias.toLowerCase();
+        if (this.mailboxes.has(key) || batch.has(key)) throw new InputError(`the mailbox "${spec.alias}" is declared twice`, { field: 'Name', value: spec.alias });
+        batch.add(key);
+        let database: DeclaredDatabase;
+        if (spec.database !== undefined) database = this.database(spec.database);
+        else if (spec.server !== undefined) {
+          const server = this.server(spec.server, 'Server');
+          if (!server.defaultDatabase) throw new InputError(`${server.name} holds no mailboxes: it has no Mailbox role`, { field: 'Server', value: spec.server });
+          database = this.database(server.defaultDatabase);
+        } else {
+          throw new InputError(`say where ${spec.alias}'s mailbox is: give a Server or a Database`, { field: 'Server', accepted: this.serverNames() });
+        }
+        const server = this.server(database.server);
+        const upn = spec.userPrincipalName ?? `${spec.alias}@${layout.forestDomain}`;
+        const smtp = spec.primarySmtpAddress ?? `${spec.alias}@${layout.forestDomain}`;
+        for (const [field, value] of [['UserPrincipalName', upn], ['PrimarySmtpAddress', smtp]] as const) {
+          if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) throw new InputError(`"${value}" is not an address of the form user@domain`, { field, value });
+        }
+        const sid = `${this.domainSid}-${rid++}`;
+        const displayName = spec.displayName ?? spec.alias;
+        const dn = layout.userDn(displayName);
+        const attributes: Record<string, string | string[]> = {
+          objectClass: [OBJECT_CLASS.top, OBJECT_CLASS.person, OBJECT_CLASS.organizationalPerson, OBJECT_CLASS.user],
+          cn: displayName,
+          displayName,
+          sAMAccountName: spec.alias,
+          [ATTR.userPrincipalName]: upn,
+          [ATTR.mail]: smtp,
+          [ATTR.mailNickname]: spec.alias,
+          [ATTR.proxyAddresses]: [`SMTP:${smtp}`],
+          [ATTR.homeMDB]: database.dn,
+          [ATTR.homeServerName]: server.legacyDn,
+          [ATTR.legacyExchangeDN]: layout.recipientLegacyDn(server.adminGroup, spec.alias),
+          [ATTR.objectSid]: sid,
+          [ATTR.userPassword]: spec.password,
+        };
+        if (server.release.family !== '2003') {
+          attributes[ATTR.recipientTypeDetails] = String(RECIPIENT_TYPE_DETAILS.UserMailbox);
+          attributes[ATTR.exchangeVersion] = msExchVersionOf(server.release)!;
+        }
+        adds.push({ dn, attributes });
+        declared.push({ alias: spec.alias, dn, userPrincipalName: upn, primarySmtpAddress: smtp, sid, database: database.name, password: spec.password });
+      } catch (e) {
+        throw e instanceof InputError ? e.at(i) : e;
+      }
+    });
+    return {
+      adds,
+      modifies: [],
+      commit: () => {
+        this.nextRid = rid;
+        declared.forEach((m) => this.mailboxes.set(m.alias.toLowerCase(), m));
+      },
+    };
+  }
+
+  planOwaVirtualDirectories(changes: readonly OwaVirtualDirectoryChange[]): Plan {
+    this.requireLayout();
+    const modifies: Plan['modifies'] = [];
+    changes.forEach((change, i) => {
+      try {
+        modifies.push(this.planOwaChange(change));
+      } catch (e) {
+        throw e instanceof InputError ? e.at(i) : e;
+      }
+    });
+    return { adds: [], modifies, commit: () => undefined };
+  }
+
+  private planOwaChange(change: OwaVirtualDirectoryChange): { dn: string; modifications: Modification[] } {
+    const server = this.server(change.server, 'Server');
+    const r = server.release;
+    const dn = server.owaVirtualDirectoryDn ?? server.legacyVirtualDirectoryDn;
+    if (!dn) {
+      throw new InputError(`${server.name} has no OWA virtual directory: it is not a Client Access server`, { field: 'Server', value: change.server });
+    }
+    const legacy = r.family === '2003';
+    const mods: Modification[] = [];
+    const setUrl = (attribute: string, field: string, value: string | null | undefined) => {
+      if (value === undefined) return;
+      if (value === null) mods.push({ operation: 'replace', attribute, values: [] });
+      else {
+        checkUrl(value, field);
+        mods.push({ operation: 'replace', attribute, values: [value] });
+      }
+    };
+    const only = (field: string, allowed: boolean, versions: string) => {
+      if (!allowed) {
+        throw new InputError(`${field} is not a parameter of Set-OwaVirtualDirectory on ${r.name}; it exists on ${versions}`, { field });
+      }
+    };
+    if (legacy && (change.internalUrl !== undefined || change.externalUrl !== undefined || change.exchange2003Url !== undefined || change.failbackUrl !== undefined || change.crossSiteRedirectType || change.legacyRedirectType)) {
+      throw new InputError(`${server.name} runs Exchange 2003: its /Exchange virtual directory only takes authentication settings`, { field: 'Server', value: change.server });
+    }
+    setUrl(ATTR.internalHostName, 'InternalUrl', change.internalUrl);
+    setUrl(ATTR.externalHostName, 'ExternalUrl', change.externalUrl);
+    if (change.exchange2003Url !== undefined) only('Exchange2003Url', r.family === '2010', 'Exchange 2010');
+    setUrl(ATTR.exchange2003Url, 'Exchange2003Url', change.exchange2003Url);
+    if (change.failbackUrl !== undefined) only('FailbackUrl', r.family === '2010' && r.servicePack >= 1, 'Exchange 2010 SP1 and later');
+    if (change.failbackUrl && change.externalUrl && sameUrl(change.failbackUrl, change.externalUrl)) {
+      throw new InputError(`FailbackUrl must differ from ExternalUrl (${change.externalUrl})`, { field: 'FailbackUrl', value: change.failbackUrl });
+    }
+    setUrl(ATTR.owaFailbackUrl, 'FailbackUrl', change.failbackUrl);
+    if (change.crossSiteRedirectType !== undefined) {
+      only('CrossSiteRedirectType', r.family === '2010' && r.servicePack >= 2, 'Exchange 2010 SP2');
+      mods.push({ operation: 'replace', attribute: ATTR.crossSiteRedirectType, values: [change.crossSiteRedirectType] });
+    }
+    if (change.legacyRedirectType !== undefined) {
+      only('LegacyRedirectType', r.family === '2010', 'Exchange 2010');
+      mods.push({ operation: 'replace', attribute: ATTR.legacyRedirectType, values: [change.legacyRedirectType] });
+    }
+    if (change.internalAuthenticationMethods) {
+      mods.push({ operation: 'replace', attribute: ATTR.internalAuthenticationMethods, values: [String(authMethodsToMask(change.internalAuthenticationMethods))] });
+    }
+    if (change.externalAuthenticationMethods) {
+      mods.push({ operation: 'replace', attribute: ATTR.externalAuthenticationMethods, values: [String(authMethodsToMask(change.externalAuthenticationMethods))] });
+    }
+    if (change.twoFactorAuthentication !== undefined) {
+      mods.push({ operation: 'replace', attribute: ATTR.twoFactorAuthentication, values: change.twoFactorAuthentication ? ['TRUE'] : [] });
+    }
+    return { dn, modifications: mods };
+  }
+
+  /** Adds or removes a server's computer account in Exchange Domain Servers or Exchange Servers. */
+  planGroupMembership(serverName: string, group: 'Exchange Domain Servers' | 'Exchange Servers', member: boolean): Plan {
+    const layout = this.requireLayout();
+    const server = this.server(serverName);
+    const dn = group === 'Exchange Servers' ? layout.exchangeServersGroupDn() : layout.exchangeDomainServersGroupDn();
+    return {
+      adds: [],
+      modifies: [{ dn, modifications: [{ operation: member ? 'add' : 'delete', attribute: ATTR.member, values: [server.computerDn] }] }],
+      commit: () => undefined,
+    };
+  }
+
+  /** Adds an explicit deny (or allow) ACE for an extended right on a server object, for a server's account. */
+  planExtendedRightOnServer(targetServer: string, trusteeServer: string, rightsGuid: string, allow: boolean, currentSddl: string): Plan {
+    const target = this.server(targetServer, 'target');
+    const trustee = this.server(trusteeServer, 'trustee');
+    const sd = parseSddl(currentSddl);
+    sd.aces.push(allow ? grantExtendedRight(rightsGuid, trustee.computerSid) : denyExtendedRight(rightsGuid, trustee.computerSid));
+    return {
+      adds: [],
+      modifies: [{ dn: target.dn, modifications: [{ operation: 'replace', attribute: ATTR.securityDescriptor, values: [formatSddl(sd)] }] }],
+      commit: () => undefined,
+    };
+  }
+}
+
+function sameUrl(a: string, b: string): boolean {
+  return a.replace(/\/+$/, '').toLowerCase() === b.replace(/\/+$/, '').toLowerCase();
+}
+
+/** Applies plans over LDAP, undoing what it wrote if the directory refuses part of a plan. */
+export class TopologyWriter {
+  readonly planner = new TopologyPlanner();
+  private readonly changeListeners = new Set<() => void>();
+
+  constructor(private readonly target: DirectoryTarget) {}
+
+  onChange(listener: () => void): void {
+    this.changeListeners.add(listener);
+  }
+
+  async createOrganization(spec: OrganizationSpec): Promise<void> {
+    const plan = this.planner.planOrganization(spec);
+    await this.target.declareNamingContexts(plan.contexts);
+    await this.apply(plan);
+  }
+
+  addSites(names: readonly string[]): Promise<void> {
+    return this.apply(this.planner.planSites(names));
+  }
+
+  addServers(specs: readonly ServerSpec[]): Promise<void> {
+    return this.apply(this.planner.planServers(specs));
+  }
+
+  addDatabases(specs: readonly DatabaseSpec[]): Promise<void> {
+    return this.apply(this.planner.planDatabases(specs));
+  }
+
+  addMailboxes(specs: readonly MailboxSpec[]): Promise<void> {
+    return this.apply(this.planner.planMailboxes(specs));
+  }
+
+  setOwaVirtualDirectories(changes: readonly OwaVirtualDirectoryChange[]): Promise<void> {
+    return this.apply(this.planner.planOwaVirtualDirectories(changes));
+  }
+
+  setGroupMembership(server: string, group: 'Exchange Domain Servers' | 'Exchange Servers', member: boolean): Promise<void> {
+    return this.apply(this.planner.planGroupMembership(server, group, member));
+  }
+
+  async setExtendedRightOnServer(targetServer: string, trusteeServer: string, rightsGuid: string, allow: boolean): Promise<void> {
+    const target = this.planner.server(targetServer, 'target');
+    const entry = await this.target.directory.read(target.dn, and(eq(ATTR.objectClass, OBJECT_CLASS.exchangeServer)), [ATTR.securityDescriptor]);
+    const current = entry?.get(ATTR.securityDescriptor) ?? 'D:';
+    await this.apply(this.planner.planExtendedRightOnServer(targetServer, trusteeServer, rightsGuid, allow, current));
+  }
+
+  private async apply(plan: Plan): Promise<void> {
+    const dir = this.target.directory;
+    const added: string[] = [];
+    const undo: Array<{ dn: string; modifications: Modification[] }> = [];
+    try {
+      for (const entry of plan.adds) {
+        await dir.add(entry);
+        added.push(entry.dn);
+      }
+      for (const m of plan.modifies) {
+        if (m.modifications.length === 0) continue;
+        const inverse = await this.inverseOf(m.dn, m.modifications);
+        await dir.modify(m.dn, m.modifications);
+        undo.push({ dn: m.dn, modifications: inverse });
+      }
+    } catch (err) {
+      for (const m of undo.reverse()) await dir.modify(m.dn, m.modifications).catch(() => undefined);
+      for (const dn of added.reverse()) await dir.del(dn).catch(() => undefined);
+      throw err;
+    }
+    plan.commit();
+    for (const l of this.changeListeners) l();
+  }
+
+  /** What puts the attributes back as they were, read before the change. */
+  private async inverseOf(dn: string, modifications: readonly Modification[]): Promise<Modification[]> {
+    const needsRead = modifications.some((m) => m.operation === 'replace');
+    let before: Map<string, string[]> | undefined;
+    if (needsRead) {
+      const entry = await this.target.directory.read(dn, present(ATTR.objectClass), modifications.map((m) => m.attribute));
+      before = new Map(modifications.map((m) => [m.attribute, entry?.all(m.attribute) ?? []]));
+    }
+    return modifications.map((m): Modification => {
+      if (m.operation === 'add') return { operation: 'delete', attribute: m.attribute, values: m.values };
+      if (m.operation === 'delete') return { operation: 'add', attribute: m.attribute, values: m.values };
+      return { operation: 'replace', attribute: m.attribute, values: before!.get(m.attribute) ?? [] };
+    });
+  }
+}
+
+export { normalizeDn, AUTH_METHOD_BITS };
+export type { ServerRoleName, ExchangeRelease };

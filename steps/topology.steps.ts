@@ -1,0 +1,162 @@
+// Steps that declare the topology: the forest and organization, sites, Exchange servers, virtual
+// directories, databases, mailboxes, group memberships and rights, DNS, and servers that are down.
+// They only parse; the engine validates and writes.
+
+import { Given, type DataTable } from '@cucumber/cucumber';
+import {
+  AUTH_METHOD_BITS,
+  CROSS_SITE_REDIRECT_TYPES,
+  EXTENDED_RIGHTS,
+  InputError,
+  LEGACY_REDIRECT_TYPES,
+  RELEASE_NAMES,
+  SERVER_ROLE_BITS,
+  releaseByName,
+  type AuthMethodName,
+  type OwaVirtualDirectoryChange,
+  type ServerRoleName,
+  type ServerSpec,
+} from '@exchange-scenarios/engine';
+import { located } from '../support/input-errors';
+import { Table } from '../support/tables';
+import { DEFAULT_PASSWORD, type ScenarioWorld } from '../support/world';
+
+const ROLE_NAMES = Object.keys(SERVER_ROLE_BITS) as ServerRoleName[];
+const LEGACY_ROLES = ['FrontEnd', 'BackEnd'] as const;
+const AUTH_NAMES = Object.keys(AUTH_METHOD_BITS) as AuthMethodName[];
+
+/** "Chicago, Dallas and Seattle" → ["Chicago", "Dallas", "Seattle"] */
+export function nameList(text: string): string[] {
+  return text.split(/\s*,\s*|\s+and\s+/).map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+Given('the Exchange organization {string} in the forest {word}', async function (this: ScenarioWorld, name: string, forest: string) {
+  await located(this.locator, () => this.sim.writer.createOrganization({ name, forestDomain: forest }));
+});
+
+Given(/^the Active Directory sites? (.+)$/, async function (this: ScenarioWorld, names: string) {
+  await located(this.locator, () => this.sim.writer.addSites(nameList(names)));
+});
+
+async function declareServers(this: ScenarioWorld, table: DataTable): Promise<void> {
+  await located(this.locator, () => {
+    const t = new Table(table, { Name: { required: true }, Site: { required: true }, Version: { required: true }, Roles: { aliases: ['Role'] }, Fqdn: { aliases: ['FQDN'] } });
+    const specs = t.map((row): ServerSpec => {
+      let release;
+      try {
+        release = releaseByName(row.required('Version'));
+      } catch (e) {
+        throw new InputError((e as Error).message, { field: 'Version', value: row.get('Version'), accepted: RELEASE_NAMES });
+      }
+      const spec: ServerSpec = { name: row.required('Name'), site: row.required('Site'), release, roles: [], fqdn: row.get('Fqdn') };
+      if (release.family === '2003') {
+        const roles = row.list('Roles', LEGACY_ROLES) ?? ['BackEnd'];
+        if (roles.length !== 1) throw new InputError('an Exchange 2003 server is either FrontEnd or BackEnd', { field: 'Roles', accepted: LEGACY_ROLES });
+        spec.frontEnd = roles[0] === 'FrontEnd';
+      } else {
+        spec.roles = row.list('Roles', ROLE_NAMES) ?? [];
+      }
+      return spec;
+    });
+    return this.sim.writer.addServers(specs);
+  });
+}
+
+async function declareOwaVirtualDirectories(this: ScenarioWorld, table: DataTable): Promise<void> {
+  await located(this.locator, () => {
+    const t = new Table(table, {
+      Server: { required: true, aliases: ['Identity'] },
+      InternalUrl: {},
+      ExternalUrl: {},
+      Authentication: {},
+      InternalAuthenticationMethods: {},
+      ExternalAuthenticationMethods: {},
+      Exchange2003Url: {},
+      FailbackUrl: {},
+      CrossSiteRedirectType: {},
+      LegacyRedirectType: {},
+      TwoFactorAuthentication: {},
+    });
+    const changes = t.map((row): OwaVirtualDirectoryChange => {
+      // Identity may be written as Exchange prints it: "DAL-CAS\owa (Default Web Site)".
+      const server = row.required('Server').split('\\')[0];
+      const both = row.list('Authentication', AUTH_NAMES);
+      return {
+        server,
+        internalUrl: row.nullable('InternalUrl'),
+        externalUrl: row.nullable('ExternalUrl'),
+        internalAuthenticationMethods: row.list('InternalAuthenticationMethods', AUTH_NAMES) ?? both,
+        externalAuthenticationMethods: row.list('ExternalAuthenticationMethods', AUTH_NAMES) ?? both,
+        exchange2003Url: row.nullable('Exchange2003Url'),
+        failbackUrl: row.nullable('FailbackUrl'),
+        crossSiteRedirectType: row.oneOf('CrossSiteRedirectType', CROSS_SITE_REDIRECT_TYPES),
+        legacyRedirectType: row.oneOf('LegacyRedirectType', LEGACY_REDIRECT_TYPES),
+        twoFactorAuthentication: row.boolean('TwoFactorAuthentication'),
+      };
+    });
+    return this.sim.writer.setOwaVirtualDirectories(changes);
+  });
+}
+
+async function declareDatabases(this: ScenarioWorld, table: DataTable): Promise<void> {
+  await located(this.locator, () => {
+    const t = new Table(table, { Name: { required: true }, Server: { required: true, aliases: ['MountedOn'] }, RpcClientAccessServer: {} });
+    const specs = t.map((row) => ({ name: row.required('Name'), server: row.required('Server'), rpcClientAccessServer: row.get('RpcClientAccessServer') }));
+    return this.sim.writer.addDatabases(specs);
+  });
+}
+
+async function declareMailboxes(this: ScenarioWorld, table: DataTable): Promise<void> {
+  await located(this.locator, () => {
+    const t = new Table(table, {
+      Name: { required: true, aliases: ['User', 'Alias'] },
+      Server: {},
+      Database: {},
+      UserPrincipalName: {},
+      PrimarySmtpAddress: {},
+      DisplayName: {},
+    });
+    const specs = t.map((row) => ({
+      alias: row.required('Name'),
+      server: row.get('Server'),
+      database: row.get('Database'),
+      userPrincipalName: row.get('UserPrincipalName'),
+      primarySmtpAddress: row.get('PrimarySmtpAddress'),
+      displayName: row.get('DisplayName'),
+      password: DEFAULT_PASSWORD,
+    }));
+    return this.sim.writer.addMailboxes(specs);
+  });
+}
+
+Given(/^(\S+) is (not )?a member of (Exchange Domain Servers|Exchange Servers)$/, async function (this: ScenarioWorld, server: string, not: string | undefined, group: 'Exchange Domain Servers' | 'Exchange Servers') {
+  await located(this.locator, () => this.sim.writer.setGroupMembership(server, group, !not));
+});
+
+Given('{word} is denied ms-Exch-EPI-Token-Serialization on {word}', async function (this: ScenarioWorld, trustee: string, target: string) {
+  await located(this.locator, () => this.sim.writer.setExtendedRightOnServer(target, trustee, EXTENDED_RIGHTS.tokenSerialization, false));
+});
+
+Given(/^DNS resolves (\S+) to (.+)$/, async function (this: ScenarioWorld, host: string, servers: string) {
+  await located(this.locator, () => {
+    const names = nameList(servers);
+    for (const n of names) this.sim.writer.planner.server(n);
+    this.sim.network.setDnsRecord(host, names);
+  });
+});
+
+Given('{word} is not responding', async function (this: ScenarioWorld, server: string) {
+  await located(this.locator, () => {
+    this.sim.writer.planner.server(server);
+    this.sim.network.setDown(server, true);
+  });
+});
+
+/** The table declarations, by step text: registered as steps, and reused by steps that expect a refusal. */
+export const declarations: Record<string, (this: ScenarioWorld, table: DataTable) => Promise<void>> = {
+  'these Exchange servers:': declareServers,
+  'these OWA virtual directories:': declareOwaVirtualDirectories,
+  'these mailbox databases:': declareDatabases,
+  'these mailboxes:': declareMailboxes,
+};
+for (const [text, body] of Object.entries(declarations)) Given(text, body);

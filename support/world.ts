@@ -1,0 +1,36 @@
+// The state of one scenario: its simulated organization, the browsers of its users, and where in the
+// feature file it is. Steps reach the engine only through this.
+
+import { World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber';
+import type { ExchangeSimulation, Page, SimulatedBrowser } from '@exchange-scenarios/engine';
+import type { FeatureLocator } from './locations';
+
+/** A password every scenario user has unless a step says otherwise; never shown in a report. */
+export const DEFAULT_PASSWORD = 'Scenario-Pa55word!';
+
+export interface UserSession {
+  alias: string;
+  browser: SimulatedBrowser;
+  /** Trace hop count when her last action began: her journey is every hop after it. */
+  journeyStart: number;
+  lastPage?: Page;
+}
+
+export class ScenarioWorld extends World {
+  sim!: ExchangeSimulation;
+  locator!: FeatureLocator;
+  readonly sessions = new Map<string, UserSession>();
+  readonly domainJoined = new Set<string>();
+  readonly wrongPassword = new Set<string>();
+  readonly intranetZones = new Map<string, string[]>();
+  /** The error of the last declaration a scenario expected to be refused. */
+  refusal?: string;
+  /** The user the last step spoke of, for "she". */
+  lastUser?: string;
+
+  constructor(options: IWorldOptions) {
+    super(options);
+  }
+}
+
+setWorldConstructor(ScenarioWorld);
