@@ -18,6 +18,7 @@ if (files.length === 0) {
 }
 const filter = process.argv.slice(2);
 const selected = filter.length ? files.filter((f) => filter.some((x) => f.includes(x))) : files;
+console.log(`unit tests on Node ${process.version}`);
 const result = spawnSync(process.execPath, ['-r', 'ts-node/register', '--test', '--test-reporter=spec', ...selected], {
   stdio: 'inherit',
 });

@@ -10,6 +10,8 @@ import { DEFAULT_PASSWORD, type ScenarioWorld, type UserSession } from '../suppo
 defineParameterType({
   name: 'user',
   regexp: /she|he|they|[A-Za-z][\w.-]*/,
+  // It matches any word, so it must not turn every word of a snippet into a parameter.
+  useForSnippets: false,
   transformer(this: ScenarioWorld, name: string) {
     if (['she', 'he', 'they'].includes(name)) {
       if (!this.lastUser) throw new Error(`"${name}" refers to nobody yet: name the user first`);

@@ -145,6 +145,14 @@ Given(/^DNS resolves (\S+) to (.+)$/, async function (this: ScenarioWorld, host:
   });
 });
 
+Given('the reverse proxy {string} pre-authenticates with forms and publishes:', async function (this: ScenarioWorld, name: string, table: DataTable) {
+  await located(this.locator, () => {
+    const t = new Table(table, { Namespace: { required: true }, Listener: { required: true }, Server: { required: true } });
+    const rules = t.map((row) => ({ namespace: row.required('Namespace'), listener: row.required('Listener'), server: row.required('Server') }));
+    return this.sim.publishThroughReverseProxy(name, rules);
+  });
+});
+
 Given('{word} is not responding', async function (this: ScenarioWorld, server: string) {
   await located(this.locator, () => {
     this.sim.writer.planner.server(server);

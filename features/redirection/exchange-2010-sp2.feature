@@ -74,6 +74,33 @@ Feature: Exchange 2010 SP2 cross-site silent redirection
     Then alice is silently redirected to "https://mail.dallas.contoso.com/owa" without single sign-on
     And she typed her password twice in all
 
+  Scenario: No single sign-on through a pre-authenticating reverse proxy with a listener per namespace
+    Given these OWA virtual directories:
+      | Server  | CrossSiteRedirectType | Authentication |
+      | SEA-CAS | Silent                | Basic          |
+      | DAL-CAS |                       | Basic          |
+    And the reverse proxy "TMG" pre-authenticates with forms and publishes:
+      | Namespace                | Listener | Server  |
+      | mail.seattle.contoso.com | Seattle  | SEA-CAS |
+      | mail.dallas.contoso.com  | Dallas   | DAL-CAS |
+    When alice signs in to OWA at "https://mail.seattle.contoso.com/owa"
+    Then alice is silently redirected to "https://mail.dallas.contoso.com/owa" without single sign-on
+    And her mailbox is rendered by DAL-CAS
+    And she typed her password twice in all
+
+  Scenario: One listener for both namespaces keeps her signed in across the redirection
+    Given these OWA virtual directories:
+      | Server  | CrossSiteRedirectType | Authentication |
+      | SEA-CAS | Silent                | Basic          |
+      | DAL-CAS |                       | Basic          |
+    And the reverse proxy "TMG" pre-authenticates with forms and publishes:
+      | Namespace                | Listener | Server  |
+      | mail.seattle.contoso.com | OWA      | SEA-CAS |
+      | mail.dallas.contoso.com  | OWA      | DAL-CAS |
+    When alice signs in to OWA at "https://mail.seattle.contoso.com/owa"
+    Then her mailbox is rendered by DAL-CAS
+    And she typed her password once in all
+
   Scenario: No single sign-on when the CAS issues a temporary redirection
     Given these OWA virtual directories:
       | Server  | CrossSiteRedirectType |

@@ -27,3 +27,5 @@ export {
   type ServerSpec,
 } from './topology/model';
 export { TEXT as OWA_PAGE_TEXT } from './redirection/pages';
+export { routeOwaRequest, RouteQuestionError, type RouteQuestion } from './redirection/route';
+export type { OwaDecision, OwaAction } from './redirection/decision';

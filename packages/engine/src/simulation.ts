@@ -8,6 +8,8 @@ import { SimulatedBrowser, type BrowserUser } from './network/browser';
 import { SimulatedNetwork, type Endpoint } from './network/network';
 import { ClientAccessServer } from './redirection/client-access-server';
 import { LegacyExchangeServer } from './redirection/legacy-servers';
+import { PreAuthenticatingReverseProxy, type PublishingRule } from './redirection/reverse-proxy';
+import { InputError, unknownName } from './errors';
 import { ExchangeDirectory, TopologyCache } from './topology/reader';
 import { TopologyWriter, type NamingContexts } from './topology/writer';
 
@@ -70,6 +72,29 @@ export class ExchangeSimulation {
     }
     this.network.setServers(registrations);
     this.networkStale = false;
+  }
+
+  /**
+   * Puts a pre-authenticating reverse proxy in front of Client Access servers: DNS sends each published
+   * namespace to it, and it forwards to the server its publishing rule names.
+   */
+  async publishThroughReverseProxy(name: string, rules: readonly PublishingRule[]): Promise<void> {
+    const layout = this.writer.planner.requireLayout();
+    if (this.network.hasServer(name) || this.writer.planner.servers.has(name.toLowerCase())) {
+      throw new InputError(`"${name}" already names a server or a reverse proxy`, { value: name });
+    }
+    rules.forEach((rule, i) => {
+      try {
+        const server = this.writer.planner.servers.get(rule.server.toLowerCase());
+        if (!server) throw unknownName('a server', rule.server, this.writer.planner.serverNames(), 'Server');
+        if (!server.owaVirtualDirectoryDn) throw new InputError(`${rule.server} publishes no OWA: it is not a Client Access server`, { field: 'Server', value: rule.server });
+        if (!/^[a-z0-9.-]+$/i.test(rule.namespace)) throw new InputError(`"${rule.namespace}" is not a host name`, { field: 'Namespace', value: rule.namespace });
+      } catch (e) {
+        throw e instanceof InputError ? e.at(i) : e;
+      }
+    });
+    this.network.addAppliance(new PreAuthenticatingReverseProxy(name, this.directory, rules, layout.forestDomain));
+    for (const rule of rules) this.network.setDnsRecord(rule.namespace, [name]);
   }
 
   browser(name: string, user: BrowserUser): SimulatedBrowser {

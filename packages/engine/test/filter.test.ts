@@ -38,3 +38,9 @@ test('DNs compare the way Active Directory compares them', () => {
   assert.ok(sameDn('CN=Dallas,CN=Sites,CN=Configuration,DC=fourthcoffee,DC=com', 'cn=dallas, cn=sites,cn=configuration, dc=FourthCoffee,dc=com'));
   assert.equal(normalizeDn('CN=A\\2C B,DC=x'), 'cn=a\\, b,dc=x');
 });
+
+test('characters outside the BMP survive DN parsing and filter unescaping', () => {
+  assert.ok(!sameDn('CN=😀,DC=x', 'CN=😁,DC=x'));
+  assert.equal(parseDn('CN=a😀b\\😀,DC=x')[0].value, 'a😀b😀');
+  assert.equal(unescapeFilterValue('\\2a😀'), '*😀');
+});

@@ -69,8 +69,9 @@ export function parseDn(dn: string): Rdn[] {
           bytes.push(parseInt(next, 16));
           i += 3;
         } else if (i + 1 < n) {
-          bytes.push(...Buffer.from(dn[i + 1], 'utf8'));
-          i += 2;
+          const cp = String.fromCodePoint(dn.codePointAt(i + 1)!);
+          bytes.push(...Buffer.from(cp, 'utf8'));
+          i += 1 + cp.length;
         } else {
           throw new DnSyntaxError(dn, 'it ends with a lone backslash');
         }
@@ -79,8 +80,10 @@ export function parseDn(dn: string): Rdn[] {
       }
       if (ch === ' ') trailingSpaces++;
       else trailingSpaces = 0;
-      bytes.push(...Buffer.from(ch, 'utf8'));
-      i++;
+      // By code point, so a character outside the BMP (two UTF-16 units) stays one character.
+      const cp = String.fromCodePoint(dn.codePointAt(i)!);
+      bytes.push(...Buffer.from(cp, 'utf8'));
+      i += cp.length;
     }
     const value = Buffer.from(bytes.slice(0, bytes.length - trailingSpaces)).toString('utf8');
     rdns.push({ type, value });

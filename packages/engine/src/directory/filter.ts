@@ -83,7 +83,9 @@ export function unescapeFilterValue(escaped: string): string {
       bytes.push(parseInt(escaped.slice(i + 1, i + 3), 16));
       i += 2;
     } else {
-      bytes.push(...Buffer.from(ch, 'utf8'));
+      const cp = String.fromCodePoint(escaped.codePointAt(i)!);
+      bytes.push(...Buffer.from(cp, 'utf8'));
+      i += cp.length - 1;
     }
   }
   return Buffer.from(bytes).toString('utf8');

@@ -31,6 +31,7 @@ export class SimulatedBrowser {
   readonly pages: Page[] = [];
   typedCredentials = 0;
   linksFollowed = 0;
+  /** Host-only cookies by host, and domain cookies by ".domain" (sent to every host under it). */
   private readonly cookies = new Map<string, Map<string, string>>();
   private readonly authorization = new Map<string, string>();
   private readonly intranet: RegExp[] = [];
@@ -75,8 +76,8 @@ export class SimulatedBrowser {
     for (let hops = 0; hops < MAX_HOPS; hops++) {
       const url = new URL(request.url);
       const headers = new Headers(request.headers);
-      const jar = this.cookies.get(url.host);
-      if (jar && jar.size) headers.set('cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '));
+      const sent = this.cookiesFor(url.host);
+      if (sent.length) headers.set('cookie', sent.join('; '));
       const auth = this.authorization.get(url.origin);
       if (auth && !headers.has('authorization')) headers.set('authorization', auth);
       const body = request.method === 'GET' ? undefined : await request.clone().arrayBuffer();
@@ -148,22 +149,31 @@ export class SimulatedBrowser {
     return undefined;
   }
 
+  private cookiesFor(host: string): string[] {
+    const h = host.toLowerCase();
+    const jars = [...this.cookies].filter(([key]) => key === h || (key.startsWith('.') && (h.endsWith(key) || h === key.slice(1))));
+    return jars.flatMap(([, jar]) => [...jar].map(([k, v]) => `${k}=${v}`));
+  }
+
   private storeCookies(host: string, response: Response): void {
     for (const c of response.headers.getSetCookie()) {
-      const [pair] = c.split(';');
+      const [pair, ...attributes] = c.split(';');
       const eq = pair.indexOf('=');
       if (eq < 0) continue;
-      const jar = this.cookies.get(host) ?? new Map<string, string>();
+      const domain = attributes.map((a) => a.trim()).find((a) => a.toLowerCase().startsWith('domain='))?.slice(7).toLowerCase();
+      // A server may set a cookie for a domain it belongs to, never for another.
+      const key = domain && host.toLowerCase().endsWith(domain.replace(/^\./, '')) ? `.${domain.replace(/^\./, '')}` : host.toLowerCase();
+      const jar = this.cookies.get(key) ?? new Map<string, string>();
       const name = pair.slice(0, eq).trim();
       const value = pair.slice(eq + 1).trim();
       if (value === '' || /expires=Thu, 01 Jan 1970/i.test(c)) jar.delete(name);
       else jar.set(name, value);
-      this.cookies.set(host, jar);
+      this.cookies.set(key, jar);
     }
   }
 
   hasCookie(host: string, name: string): boolean {
-    return this.cookies.get(host.toLowerCase())?.has(name) ?? false;
+    return this.cookiesFor(host).some((c) => c.startsWith(`${name}=`));
   }
 
   private record(page: Page): Page {

@@ -19,12 +19,13 @@ export interface Endpoint {
 export interface RequestContext {
   hop: Hop;
   network: SimulatedNetwork;
-  /** Sends a request on behalf of this server, as a child hop of this one. */
-  fetch(request: Request): Promise<Response>;
+  /** Sends a request on behalf of this server, as a child hop of this one (to a named server, past DNS). */
+  fetch(request: Request, options?: { toServer?: string }): Promise<Response>;
 }
 
 const FROM_HEADER = 'x-exchange-scenarios-from';
 const PARENT_HEADER = 'x-exchange-scenarios-parent';
+const TO_HEADER = 'x-exchange-scenarios-to';
 const ANY_HTTP = /^https?:\/\//i;
 
 let msw: SetupServer | undefined;
@@ -65,6 +66,8 @@ export class SimulatedNetwork {
   /** Requests to names no server answers at: each fails the scenario. */
   readonly unhandled: string[] = [];
   private readonly endpoints = new Map<string, Endpoint>(); // server name (lower) → endpoint
+  /** Network devices a scenario adds (reverse proxies): not Exchange servers, so not from the directory. */
+  private readonly appliances = new Map<string, Endpoint>();
   private readonly names = new Map<string, string[]>(); // host → server names, in DNS answer order
   private readonly explicitRecords = new Map<string, string[]>();
   private readonly roundRobin = new Map<string, number>();
@@ -89,6 +92,7 @@ export class SimulatedNetwork {
   setServers(registrations: ReadonlyArray<{ endpoint: Endpoint; hosts: readonly string[] }>): void {
     this.endpoints.clear();
     this.names.clear();
+    for (const [key, appliance] of this.appliances) this.endpoints.set(key, appliance);
     for (const { endpoint, hosts } of registrations) {
       this.endpoints.set(endpoint.server.toLowerCase(), endpoint);
       for (const h of hosts) {
@@ -99,6 +103,16 @@ export class SimulatedNetwork {
       }
     }
     if (active === this) interceptor().resetHandlers(...this.handlers());
+  }
+
+  /** Adds a network device (a reverse proxy); it answers at the names DNS records give it. */
+  addAppliance(endpoint: Endpoint): void {
+    this.appliances.set(endpoint.server.toLowerCase(), endpoint);
+    this.endpoints.set(endpoint.server.toLowerCase(), endpoint);
+  }
+
+  hasServer(name: string): boolean {
+    return this.endpoints.has(name.toLowerCase());
   }
 
   /** A DNS record a scenario states: the name resolves to these servers, in this order. */
@@ -148,10 +162,12 @@ export class SimulatedNetwork {
    * Sends a request from a client (a browser, or a server on behalf of a hop it is handling). Network
    * failures come back as a NetworkError naming the host.
    */
-  async send(from: string, request: Request, options: { parent?: Hop; pinDns?: boolean } = {}): Promise<Response> {
+  async send(from: string, request: Request, options: { parent?: Hop; pinDns?: boolean; toServer?: string } = {}): Promise<Response> {
     const headers = new Headers(request.headers);
     headers.set(FROM_HEADER, `${options.pinDns ? 'pin' : 'rr'}:${from}`);
     if (options.parent) headers.set(PARENT_HEADER, String(options.parent.id));
+    // A reverse proxy's publishing rule names the server it forwards to, whatever DNS says of the name.
+    if (options.toServer) headers.set(TO_HEADER, options.toServer);
     const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
     const tagged = new Request(request.url, { method: request.method, headers, body, redirect: 'manual' });
     try {
@@ -190,10 +206,11 @@ export class SimulatedNetwork {
     const [mode, ...rest] = fromTag.split(':');
     const from = rest.join(':');
     const parentId = tagged.headers.get(PARENT_HEADER);
-    const serverName = this.resolveFor(from, host, mode === 'pin');
+    const serverName = tagged.headers.get(TO_HEADER) ?? this.resolveFor(from, host, mode === 'pin');
     const headers = new Headers(tagged.headers);
     headers.delete(FROM_HEADER);
     headers.delete(PARENT_HEADER);
+    headers.delete(TO_HEADER);
     const body = tagged.method === 'GET' || tagged.method === 'HEAD' ? undefined : await tagged.arrayBuffer();
     const request = new Request(tagged.url, { method: tagged.method, headers, body });
     const hop = this.trace.begin(from, serverName ?? host, request.method, request.url, parentId ? Number(parentId) : undefined);
@@ -210,7 +227,7 @@ export class SimulatedNetwork {
     const ctx: RequestContext = {
       hop,
       network: this,
-      fetch: (r) => this.send(endpoint.server, r, { parent: hop }),
+      fetch: (r, options) => this.send(endpoint.server, r, { parent: hop, toServer: options?.toServer }),
     };
     const response = await endpoint.handle(request, ctx);
     hop.status = response.status;

@@ -17,7 +17,7 @@ import { locateMailbox, usesFba, type DecisionInput, type OwaDecision } from './
 import { authenticateHeader, challengeFor, FormsSessions, type Authenticated } from './http-auth';
 import { autoSubmitPage, errorPage, htmlResponse, linkPage, logonPage, mailboxPage, TEXT } from './pages';
 import { decide2007 } from './rules-2007';
-import { decide2010 } from './rules-2010';
+import { decideOwa } from './route';
 
 type ProxyResult = { ok: true; response: Response } | { ok: false; why: string };
 
@@ -75,7 +75,7 @@ export class ClientAccessServer implements Endpoint {
     }
     const mailbox = await locateMailbox(dir, user);
     const input: DecisionInput = { self, selfVdir: vdir, requestUrl: url, mailbox, authenticatedWith: via, dir };
-    const decided = self.release.family === '2007' ? await decide2007(input) : await decide2010(input);
+    const decided = await decideOwa(input);
     record(ctx, decided);
     return this.execute(decided, input, request, ctx, auth);
   };

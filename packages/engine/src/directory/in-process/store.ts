@@ -1092,7 +1092,7 @@ export class DirectoryStore {
     const types = e.types.slice();
     const values: string[][] = e.values.map((v) => asArray(v).slice());
     for (const m of modifications) {
-      const type = this.typeOf(m.attribute);
+      const type = this.typeOfIn(m.attribute, e.dn);
       if (type.lower === 'distinguishedname') {
         throw new DirectoryError('unwillingToPerform', `"${e.dn}": distinguishedName is computed from the DN and cannot be modified`);
       }
