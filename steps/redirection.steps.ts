@@ -203,3 +203,14 @@ Then('{user} is back at the logon page with {string}', function (this: ScenarioW
   const { s } = journey(this, user);
   assertThat(this, user, s.lastPage?.kind === 'logon' && s.lastPage.text.includes(text), `the logon page again, saying "${text}"`);
 });
+
+Then(/^(?:(\S+)'s|her|his|their) password appears nowhere in the trace$/, function (this: ScenarioWorld, who: string | undefined) {
+  const user = who ?? this.lastUser!;
+  const s = session(this, user);
+  const drawn = this.sim.network.trace.render();
+  // The hidden form carried it across the redirection; the trace and the report must not.
+  if (drawn.includes(DEFAULT_PASSWORD) || JSON.stringify(this.sim.network.trace.hops).includes(DEFAULT_PASSWORD)) {
+    throw new Error(`${user}'s password is written in the trace`);
+  }
+  assertThat(this, user, s.browser.typedCredentials > 0, `${user} having typed her password at least once (otherwise this proves nothing)`);
+});

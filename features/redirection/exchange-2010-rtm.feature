@@ -42,6 +42,7 @@ Feature: Exchange 2010 RTM Client Access server
     Then frank is silently redirected to "https://legacy07.fourthcoffee.com/owa" with single sign-on
     And his mailbox is rendered by CHI-CAS07
     And he typed his password once in all
+    And his password appears nowhere in the trace
 
   Scenario: Without FBA, legacy silent redirection is a 302 and the 2007 CAS asks again
     Given these OWA virtual directories:
@@ -53,6 +54,20 @@ Feature: Exchange 2010 RTM Client Access server
     And his mailbox is rendered by CHI-CAS07
     And he typed his password twice in all
     And the rule that decided was "2010.legacy-2007-same-site.silent"
+
+  Scenario: FBA on the 2010 CAS alone is not enough for the hidden form: the 2007 CAS must use FBA too
+    Given these OWA virtual directories:
+      | Server    | Authentication |
+      | CHI-CAS07 | Basic          |
+    When frank signs in to OWA at "https://mail.fourthcoffee.com/owa"
+    Then frank is silently redirected to "https://legacy07.fourthcoffee.com/owa" without single sign-on
+    And he typed his password twice in all
+
+  Scenario: A wrong password is refused at the forms-based logon page, and nothing is redirected
+    Given frank uses a wrong password
+    When frank signs in to OWA at "https://mail.fourthcoffee.com/owa"
+    Then frank is back at the logon page with "The user name or password you entered isn't correct."
+    And he typed his password once in all
 
   Scenario: LegacyRedirectType Manual shows a link instead of the 302
     Given these OWA virtual directories:

@@ -54,7 +54,7 @@ export async function decide2010(input: DecisionInput): Promise<OwaDecision> {
     }
     const url = (target.externalUrl ?? target.internalUrl)!;
     return legacyRedirect(input, rules, '2010.legacy-2007-same-site',
-      `the Exchange 2007 mailbox is in this site: sent to ${target.server.name}'s ${target.externalUrl ? 'ExternalURL' : 'InternalURL (it has no ExternalURL)'}`, url, 'exchange2007');
+      `the Exchange 2007 mailbox is in this site: sent to ${target.server.name}'s ${target.externalUrl ? 'ExternalURL' : 'InternalURL (it has no ExternalURL)'}`, url, 'exchange2007', target);
   }
 
   if (family !== '2007' && family !== '2010') {
@@ -135,16 +135,23 @@ function temporary(input: DecisionInput, url: string): OwaAction {
   return { kind: 'temporary-redirect', url, silent };
 }
 
-function legacyRedirect(input: DecisionInput, rules: string, rule: string, reason: string, url: string, target: 'exchange2003' | 'exchange2007'): OwaDecision {
+/**
+ * Legacy silent redirection. The hidden form needs forms-based authentication on both sides: for an
+ * Exchange 2007 target the CAS reads the target's /owa from the directory; Exchange2003URL names no
+ * server, so for Exchange 2003 only this side can be checked (the front end behind it must use FBA too).
+ */
+function legacyRedirect(input: DecisionInput, rules: string, rule: string, reason: string, url: string, target: 'exchange2003' | 'exchange2007', targetVdir?: VirtualDirectoryView): OwaDecision {
   const { selfVdir } = input;
-  if (usesFba(selfVdir) && input.authenticatedWith === 'fba') {
+  const targetFba = targetVdir ? usesFba(targetVdir) : true;
+  if (usesFba(selfVdir) && targetFba && input.authenticatedWith === 'fba') {
     // The hidden form carries what the user typed at this FBA page to the legacy FBA page.
     const formAction = new URL(target === 'exchange2003' ? '/exchweb/bin/auth/owaauth.dll' : '/owa/auth/owaauth.dll', url).toString();
     return decision(rules, `${rule}.hidden-form`, `${reason}; this /owa uses forms-based authentication, so a hidden form signs the user in there`,
       { kind: 'silent-redirect', url, sso: 'hidden-form', formAction });
   }
+  const noForm = usesFba(selfVdir) && !targetFba ? `; ${targetVdir!.server.name}'s /owa does not use forms-based authentication, so no hidden form` : '';
   if (selfVdir.legacyRedirectType === 'Manual') {
-    return decision(rules, `${rule}.manual`, `${reason}; LegacyRedirectType is Manual: a page with a link`, { kind: 'manual-redirect', url });
+    return decision(rules, `${rule}.manual`, `${reason}${noForm}; LegacyRedirectType is Manual: a page with a link`, { kind: 'manual-redirect', url });
   }
-  return decision(rules, `${rule}.silent`, `${reason}; LegacyRedirectType is Silent: a 302`, { kind: 'silent-redirect', url, sso: 'none' });
+  return decision(rules, `${rule}.silent`, `${reason}${noForm}; LegacyRedirectType is Silent: a 302`, { kind: 'silent-redirect', url, sso: 'none' });
 }
