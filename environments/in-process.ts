@@ -2,7 +2,7 @@
 // The engine still reaches it over TCP on 127.0.0.1, as it would reach a domain controller.
 
 import { randomBytes } from 'node:crypto';
-import { InProcessDirectoryServer, type NamingContexts } from '@exchange-scenarios/engine';
+import { InProcessDirectoryServer, type DirectoryWriteEntry, type NamingContexts } from '@exchange-scenarios/engine';
 import type { ScenarioEnvironment } from './environment';
 
 export async function startInProcess(): Promise<ScenarioEnvironment> {
@@ -15,6 +15,10 @@ export async function startInProcess(): Promise<ScenarioEnvironment> {
     serviceAccount,
     async declareNamingContexts(contexts: NamingContexts) {
       server.setNamingContexts(contexts);
+    },
+    // New objects are seeded in bulk (as ldifde would); every read and change still goes over LDAP.
+    async importEntries(entries: readonly DirectoryWriteEntry[]) {
+      server.importEntries([...entries]);
     },
     async prepareScenario() {
       server.reset();

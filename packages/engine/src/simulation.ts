@@ -2,7 +2,7 @@
 // cache, the virtual clock, and the network with a simulated server for every Exchange server with an
 // HTTP presence. The servers, and the names they answer at, are found by LDAP like everything else.
 
-import { DirectoryClient, type DirectoryCredentials } from './directory/client';
+import { DirectoryClient, type DirectoryCredentials, type DirectoryWriteEntry } from './directory/client';
 import { VirtualClock } from './clock/clock';
 import { SimulatedBrowser, type BrowserUser } from './network/browser';
 import { SimulatedNetwork, type Endpoint } from './network/network';
@@ -19,6 +19,8 @@ export interface DirectoryEnvironment {
   readonly url: string;
   readonly serviceAccount: DirectoryCredentials;
   declareNamingContexts(contexts: NamingContexts): Promise<void>;
+  /** Bulk import of new objects (see DirectoryTarget.importEntries); optional. */
+  importEntries?(entries: readonly DirectoryWriteEntry[]): Promise<void>;
 }
 
 export class ExchangeSimulation {
@@ -38,7 +40,11 @@ export class ExchangeSimulation {
     this.clock = clock;
     this.cache = new TopologyCache(clock);
     this.directory = new ExchangeDirectory(client, this.cache);
-    this.writer = new TopologyWriter({ directory: client, declareNamingContexts: (c) => environment.declareNamingContexts(c) });
+    this.writer = new TopologyWriter({
+      directory: client,
+      declareNamingContexts: (c) => environment.declareNamingContexts(c),
+      importEntries: environment.importEntries?.bind(environment),
+    });
     this.writer.onChange(() => {
       this.cache.invalidate();
       this.networkStale = true;

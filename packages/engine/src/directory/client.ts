@@ -68,6 +68,8 @@ export interface Modification {
 
 export class DirectoryClient {
   private readonly listeners = new Set<SearchListener>();
+  /** A second connection, only for checking users' passwords by binding as them. */
+  private binder?: Client;
 
   private constructor(
     readonly url: string,
@@ -128,23 +130,24 @@ export class DirectoryClient {
   }
 
   /**
-   * Checks a user's password the way an LDAP application does: a simple bind as that user on a
-   * connection of its own. The password is never logged or traced.
+   * Checks a user's password the way an LDAP application does: a simple bind as that user, on a
+   * connection kept for that purpose (so the service account's connection stays bound as itself). The
+   * password is never logged or traced.
    */
   async verifyPassword(dn: string, password: string): Promise<boolean> {
-    const probe = new Client({ url: this.url, timeout: 10_000, connectTimeout: 5_000 });
+    if (password === '') return false; // an empty password would be an unauthenticated bind, not a check
+    this.binder ??= new Client({ url: this.url, timeout: 10_000, connectTimeout: 5_000 });
     try {
-      await probe.bind(dn, password);
+      await this.binder.bind(dn, password);
       return true;
     } catch (err) {
       if (err instanceof InvalidCredentialsError) return false;
       throw err;
-    } finally {
-      await probe.unbind().catch(() => undefined);
     }
   }
 
   async close(): Promise<void> {
+    await this.binder?.unbind().catch(() => undefined);
     await this.client.unbind().catch(() => undefined);
   }
 }

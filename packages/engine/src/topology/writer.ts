@@ -43,6 +43,11 @@ export interface DirectoryTarget {
   readonly directory: DirectoryClient;
   /** Makes the server hold these naming contexts (dcpromo's job on a real forest). */
   declareNamingContexts(contexts: NamingContexts): Promise<void>;
+  /**
+   * Optional bulk import of new objects, as `ldifde -i` seeds a directory: all or nothing. Without it,
+   * new objects are written with LDAP adds. Changes to existing objects always go over LDAP.
+   */
+  importEntries?(entries: readonly DirectoryWriteEntry[]): Promise<void>;
 }
 
 export interface Plan {
@@ -692,9 +697,16 @@ export class TopologyWriter {
     const added: string[] = [];
     const undo: Array<{ dn: string; modifications: Modification[] }> = [];
     try {
-      for (const entry of plan.adds) {
-        await dir.add(entry);
-        added.push(entry.dn);
+      if (this.target.importEntries && plan.adds.length > 0) {
+        await this.target.importEntries(plan.adds);
+        added.push(...plan.adds.map((e) => e.dn));
+      } else {
+        // Adds are pipelined on one connection: the server answers them in order, so a parent is in
+        // place before its children. If any fails, every one that succeeded is undone below.
+        const results = await Promise.allSettled(plan.adds.map((entry) => dir.add(entry)));
+        results.forEach((r, i) => r.status === 'fulfilled' && added.push(plan.adds[i].dn));
+        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw failed.reason;
       }
       for (const m of plan.modifies) {
         if (m.modifications.length === 0) continue;
