@@ -91,6 +91,35 @@ Feature: Exchange 2010 RTM Client Access server
     Then frank sees the error page "no Exchange 2007 Client Access server in its Active Directory site has an OWA URL"
     And the rule that decided was "2010.no-legacy-cas"
 
+  Scenario: An Exchange 2007 mailbox in another Internet-facing site: a link to that site's 2007 CAS
+    Given these Exchange servers:
+      | Name      | Site   | Version           | Roles        |
+      | DAL-CAS07 | Dallas | Exchange 2007 SP3 | ClientAccess |
+      | DAL-MBX07 | Dallas | Exchange 2007 SP3 | Mailbox      |
+    And these OWA virtual directories:
+      | Server    | ExternalUrl                                |
+      | DAL-CAS07 | https://dallas07.mail.fourthcoffee.com/owa |
+    And these mailboxes:
+      | Name | Server    |
+      | jill | DAL-MBX07 |
+    When jill signs in to OWA at "https://mail.fourthcoffee.com/owa"
+    Then jill is shown a link to "https://dallas07.mail.fourthcoffee.com/owa"
+
+  Scenario: An Exchange 2007 mailbox in a non-Internet-facing site: proxied to that site's 2007 CAS
+    Given these Exchange servers:
+      | Name      | Site   | Version           | Roles        |
+      | DAL-CAS07 | Dallas | Exchange 2007 SP3 | ClientAccess |
+      | DAL-MBX07 | Dallas | Exchange 2007 SP3 | Mailbox      |
+    And these OWA virtual directories:
+      | Server    | Authentication    |
+      | DAL-CAS07 | WindowsIntegrated |
+    And these mailboxes:
+      | Name | Server    |
+      | jill | DAL-MBX07 |
+    When jill signs in to OWA at "https://mail.fourthcoffee.com/owa"
+    Then jill is proxied to DAL-CAS07 via "https://dal-cas07.fourthcoffee.com/owa"
+    And her mailbox is rendered by DAL-CAS07
+
   Scenario: An Exchange 2007 mailbox in a site without an Exchange 2007 CAS
     Given these Exchange servers:
       | Name  | Site   | Version           | Roles   |

@@ -44,3 +44,21 @@ test('characters outside the BMP survive DN parsing and filter unescaping', () =
   assert.equal(parseDn('CN=a😀b\\😀,DC=x')[0].value, 'a😀b😀');
   assert.equal(unescapeFilterValue('\\2a😀'), '*😀');
 });
+
+test('the fast path and the escaped path of parseDn agree', () => {
+  const plain = [
+    'CN=owa (Default Web Site),CN=HTTP,CN=Protocols,CN=DAL-CAS,CN=Servers,DC=fourthcoffee,DC=com',
+    ' cn = Dallas , cn=Sites,CN=Configuration,DC=x',
+    'CN=Mailbox Store (DAL-BE),CN=First Storage Group,CN=InformationStore,DC=x',
+  ];
+  for (const dn of plain) {
+    // Appending an escaped comma to a last value sends the same DN down the escaped path.
+    const escaped = `${dn}\\,x`;
+    const fast = parseDn(dn);
+    const slow = parseDn(escaped);
+    assert.deepEqual(fast.slice(0, -1), slow.slice(0, -1));
+    assert.equal(slow[slow.length - 1].value, `${fast[fast.length - 1].value},x`);
+  }
+  assert.throws(() => parseDn('CN=a,nonsense'), /has no "="/);
+  assert.throws(() => parseDn('C N=a'), /not an attribute type/);
+});

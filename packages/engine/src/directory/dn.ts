@@ -39,8 +39,27 @@ export class DnSyntaxError extends Error {
   }
 }
 
+const ATTRIBUTE_TYPE = /^[A-Za-z][A-Za-z0-9-]*$|^[0-9]+(\.[0-9]+)*$/;
+
 /** Parses a DN string into RDNs (multi-valued RDNs are kept as one RDN whose value contains the rest). */
 export function parseDn(dn: string): Rdn[] {
+  // Most DNs have no escapes, quotes, multi-valued RDNs or hex values: split them directly.
+  if (!/[\\"+#;]/.test(dn)) {
+    if (dn.trim() === '') return [];
+    const parts = dn.split(',');
+    if (parts.length > 1 && parts[parts.length - 1].trim() === '') parts.pop(); // a trailing separator, as the full parser allows
+    return parts.map((part) => {
+      const eq = part.indexOf('=');
+      if (eq < 0) throw new DnSyntaxError(dn, `"${part.trim()}" has no "="`);
+      const type = part.slice(0, eq).trim();
+      if (!ATTRIBUTE_TYPE.test(type)) throw new DnSyntaxError(dn, `"${type}" is not an attribute type`);
+      return { type, value: part.slice(eq + 1).trim() };
+    });
+  }
+  return parseEscapedDn(dn);
+}
+
+function parseEscapedDn(dn: string): Rdn[] {
   const rdns: Rdn[] = [];
   let i = 0;
   const n = dn.length;
@@ -55,7 +74,7 @@ export function parseDn(dn: string): Rdn[] {
     if (i >= n) throw new DnSyntaxError(dn, `"${type.trim()}" has no "="`);
     i++; // '='
     type = type.trim();
-    if (!/^[A-Za-z][A-Za-z0-9-]*$|^[0-9]+(\.[0-9]+)*$/.test(type)) {
+    if (!ATTRIBUTE_TYPE.test(type)) {
       throw new DnSyntaxError(dn, `"${type}" is not an attribute type`);
     }
     const bytes: number[] = [];

@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import type { DirectoryClient, DirectoryWriteEntry, Modification } from '../directory/client';
-import { normalizeDn } from '../directory/dn';
+import { joinDn, normalizeDn, rdn } from '../directory/dn';
 import { and, eq, present } from '../directory/filter';
 import {
   ATTR,
@@ -411,7 +411,7 @@ export class TopologyPlanner {
     let dn: string;
     if (s.release.family === '2010') {
       name = `Mailbox Database ${s.name}`;
-      dn = `CN=${name},${layout.databasesContainerDn(s.adminGroup)}`;
+      dn = joinDn(rdn('CN', name), layout.databasesContainerDn(s.adminGroup));
     } else {
       name = s.release.family === '2003' ? `Mailbox Store (${s.name})` : `Mailbox Database ${s.name}`;
       const sg = layout.storageGroupDn(s.dn, 'First Storage Group');
@@ -419,7 +419,7 @@ export class TopologyPlanner {
         { dn: layout.informationStoreDn(s.dn), attributes: { objectClass: [c.top, c.container, c.informationStore], cn: 'InformationStore' } },
         { dn: sg, attributes: { objectClass: [c.top, c.container, c.storageGroup], cn: 'First Storage Group' } },
       );
-      dn = `CN=${name.replace(/[(),]/g, (ch) => (ch === ',' ? '\\,' : ch))},${sg}`;
+      dn = joinDn(rdn('CN', name), sg);
     }
     entries.push(this.databaseEntry(dn, name, s));
     return { declared: { name, dn, server: s.name }, entries };
@@ -468,10 +468,10 @@ export class TopologyPlanner {
         }
         let dn: string;
         if (server.release.family === '2010') {
-          dn = `CN=${spec.name},${layout.databasesContainerDn(server.adminGroup)}`;
+          dn = joinDn(rdn('CN', spec.name), layout.databasesContainerDn(server.adminGroup));
         } else {
           const sg = layout.storageGroupDn(server.dn, 'First Storage Group');
-          dn = `CN=${spec.name},${sg}`;
+          dn = joinDn(rdn('CN', spec.name), sg);
         }
         adds.push(this.databaseEntry(dn, spec.name, server, rpc));
         declared.push({ name: spec.name, dn, server: server.name });
