@@ -42,6 +42,8 @@ After(async function (this: ScenarioWorld, { result, pickle }) {
     }
   }
   if (unhandled.length > 0) {
-    throw new Error(`requests went to names no simulated server answers at:\n  ${unhandled.join('\n  ')}`);
+    const error = new Error(`requests went to names no simulated server answers at:\n  ${unhandled.join('\n  ')}`);
+    error.stack = error.message; // where in the hooks it was noticed says nothing useful
+    throw error;
   }
 });

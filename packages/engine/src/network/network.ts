@@ -3,7 +3,8 @@
 // servers (round robin); a browser keeps its first answer (its DNS cache), servers ask again each time.
 // A request to a name nobody serves never leaves the process: it fails, and the scenario fails naming it.
 
-import { http, HttpResponse, type RequestHandler } from 'msw';
+// msw/core/http, not msw: the main entry also loads GraphQL support, which costs start-up time.
+import { http } from 'msw/core/http';
 import { setupServer, type SetupServer } from 'msw/node';
 import { Trace, type Hop } from '../trace/trace';
 
@@ -78,7 +79,7 @@ export class SimulatedNetwork {
   activate(): void {
     const server = interceptor();
     active = this;
-    server.resetHandlers(...this.handlers());
+    server.resetHandlers(this.handler);
   }
 
   deactivate(): void {
@@ -102,7 +103,6 @@ export class SimulatedNetwork {
         this.names.set(host, list);
       }
     }
-    if (active === this) interceptor().resetHandlers(...this.handlers());
   }
 
   /** Adds a network device (a reverse proxy); it answers at the names DNS records give it. */
@@ -119,7 +119,6 @@ export class SimulatedNetwork {
   setDnsRecord(host: string, servers: readonly string[]): void {
     this.explicitRecords.set(host.toLowerCase(), [...servers]);
     this.clientCaches.clear();
-    if (active === this) interceptor().resetHandlers(...this.handlers());
   }
 
   setDown(server: string, isDown: boolean): void {
@@ -169,9 +168,9 @@ export class SimulatedNetwork {
     // A reverse proxy's publishing rule names the server it forwards to, whatever DNS says of the name.
     if (options.toServer) headers.set(TO_HEADER, options.toServer);
     const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
-    const tagged = new Request(request.url, { method: request.method, headers, body, redirect: 'manual' });
     try {
-      return await fetch(tagged, { redirect: 'manual' });
+      // fetch(url, init) builds the one Request the interceptor sees; a Request passed in would be copied.
+      return await fetch(request.url, { method: request.method, headers, body, redirect: 'manual' });
     } catch (err) {
       const host = hostOf(request.url);
       const known = this.resolveAll(host);
@@ -187,19 +186,20 @@ export class SimulatedNetwork {
     }
   }
 
-  private handlers(): RequestHandler[] {
-    const hosts = this.knownHosts();
-    const perHost = hosts.map((host) =>
-      http.all(new RegExp(`^https?://${host.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}(?::\\d+)?(?:/|$)`, 'i'), ({ request }) => this.deliver(host, request)),
-    );
-    // Last: any other http(s) name. Answering here keeps the request off the real network.
-    const fallback = http.all(ANY_HTTP, ({ request }) => {
+  /**
+   * One handler for every http(s) request: the name decides which simulated server answers. A name no
+   * server answers at never reaches the real network: it fails here, and the scenario fails naming it.
+   * (Requests that are not http(s) at all meet MSW's onUnhandledRequest: 'error'.)
+   */
+  private readonly handler = http.all(ANY_HTTP, ({ request }) => {
+    const host = hostOf(request.url);
+    if (this.resolveAll(host).length === 0) {
       const url = new URL(request.url);
       this.unhandled.push(`${request.method} ${url.host}${url.pathname}`);
-      return HttpResponse.error();
-    });
-    return [...perHost, fallback];
-  }
+      return Response.error();
+    }
+    return this.deliver(host, request);
+  });
 
   private async deliver(host: string, tagged: Request): Promise<Response> {
     const fromTag = tagged.headers.get(FROM_HEADER) ?? 'rr:unknown client';
@@ -207,22 +207,22 @@ export class SimulatedNetwork {
     const from = rest.join(':');
     const parentId = tagged.headers.get(PARENT_HEADER);
     const serverName = tagged.headers.get(TO_HEADER) ?? this.resolveFor(from, host, mode === 'pin');
-    const headers = new Headers(tagged.headers);
-    headers.delete(FROM_HEADER);
-    headers.delete(PARENT_HEADER);
-    headers.delete(TO_HEADER);
-    const body = tagged.method === 'GET' || tagged.method === 'HEAD' ? undefined : await tagged.arrayBuffer();
-    const request = new Request(tagged.url, { method: tagged.method, headers, body });
+    // The simulated server must not see the network's own headers. The intercepted request is ours, so
+    // they are removed in place rather than by copying the request and its body.
+    const request = tagged;
+    request.headers.delete(FROM_HEADER);
+    request.headers.delete(PARENT_HEADER);
+    request.headers.delete(TO_HEADER);
     const hop = this.trace.begin(from, serverName ?? host, request.method, request.url, parentId ? Number(parentId) : undefined);
     const endpoint = serverName ? this.endpoints.get(serverName.toLowerCase()) : undefined;
     if (!serverName || !endpoint) {
       hop.failure = serverName ? `${serverName} is named in DNS but is not a server of this topology` : `no server answers at ${host}`;
       this.unhandled.push(`${request.method} ${host}${new URL(request.url).pathname}`);
-      return HttpResponse.error();
+      return Response.error();
     }
     if (this.down.has(serverName.toLowerCase())) {
       hop.failure = `${serverName} is not responding`;
-      return HttpResponse.error();
+      return Response.error();
     }
     const ctx: RequestContext = {
       hop,

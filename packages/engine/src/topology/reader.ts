@@ -75,10 +75,16 @@ const DEFAULT_CACHE_LIFETIME_MS = 15 * 60_000;
 
 interface CacheSlot {
   at: number;
-  entries: Entry[];
+  /** The finished view (a ServerView, a list of them, …), built once from the entries. */
+  value: unknown;
+  /** What the lookup was, for the trace of a cache hit. */
+  record: SearchRecord;
 }
 
-/** The cache a set of simulated servers share (one per scenario, as one directory). */
+/**
+ * The cache a set of simulated servers share (one per scenario, as one directory). It keeps the views
+ * built from configuration objects, not raw entries, so a hit costs a map lookup and nothing more.
+ */
 export class TopologyCache {
   private readonly slots = new Map<string, CacheSlot>();
   hits = 0;
@@ -89,23 +95,30 @@ export class TopologyCache {
     readonly lifetimeMs = DEFAULT_CACHE_LIFETIME_MS,
   ) {}
 
-  get(key: string): Entry[] | undefined {
+  get(key: string): CacheSlot | undefined {
     const slot = this.slots.get(key);
     if (!slot) return undefined;
     if (this.clock.millis() - slot.at >= this.lifetimeMs) {
       this.slots.delete(key);
       return undefined;
     }
-    return slot.entries;
+    return slot;
   }
 
-  set(key: string, entries: Entry[]): void {
-    this.slots.set(key, { at: this.clock.millis(), entries });
+  set(key: string, value: unknown, record: SearchRecord): void {
+    this.slots.set(key, { at: this.clock.millis(), value, record });
   }
 
   invalidate(): void {
     this.slots.clear();
   }
+}
+
+interface Query {
+  base: string;
+  filter: Filter;
+  scope: 'base' | 'one' | 'sub';
+  attributes: readonly string[];
 }
 
 const SERVER_ATTRIBUTES = [ATTR.cn, ATTR.serverSite, ATTR.serialNumber, ATTR.currentServerRoles, ATTR.serverRole, ATTR.networkAddress, ATTR.legacyExchangeDN, ATTR.securityDescriptor];
@@ -137,29 +150,34 @@ export class ExchangeDirectory {
     return entries;
   }
 
-  private async cached(base: string, filter: Filter, scope: 'base' | 'one' | 'sub', attributes: readonly string[]): Promise<Entry[]> {
-    const key = `${scope}|${normalizeDn(base)}|${filter.text}|${attributes.join(',')}`;
+  /**
+   * A configuration lookup through the topology cache: `key` names it, `query` is built only on a miss,
+   * and `build` turns the entries into the view that is cached. A missing base is an empty result.
+   */
+  private async view<T>(key: string, query: () => Query, build: (entries: Entry[]) => T | Promise<T>): Promise<T> {
     const hit = this.cache.get(key);
     if (hit) {
       this.cache.hits++;
-      this.log({ base, scope, filter: filter.text, results: hit.length, cached: true });
-      return hit;
+      this.log({ ...hit.record, cached: true });
+      return hit.value as T;
     }
     this.cache.misses++;
+    const q = query();
     let entries: Entry[];
     try {
-      entries = await this.search(base, filter, scope, attributes);
+      entries = await this.search(q.base, q.filter, q.scope, q.attributes);
     } catch (err) {
       if ((err as { code?: number }).code === 32) entries = [];
       else throw err;
     }
-    this.cache.set(key, entries);
-    return entries;
+    const value = await build(entries);
+    this.cache.set(key, value, { base: q.base, scope: q.scope, filter: q.filter.text, results: entries.length });
+    return value;
   }
 
   async namingContexts(): Promise<NamingContextsView> {
     if (this.contexts) return this.contexts;
-    const [root] = await this.cached('', present(ATTR.objectClass), 'base', ['defaultNamingContext', 'configurationNamingContext']);
+    const root = await this.view('rootdse', () => ({ base: '', filter: present(ATTR.objectClass), scope: 'base', attributes: ['defaultNamingContext', 'configurationNamingContext'] }), (e) => e[0]);
     const defaultNamingContext = root?.get('defaultNamingContext');
     const configurationNamingContext = root?.get('configurationNamingContext');
     if (!defaultNamingContext || !configurationNamingContext) {
@@ -226,37 +244,47 @@ export class ExchangeDirectory {
   // ---- configuration (cached) ----
 
   async server(dn: string): Promise<ServerView | undefined> {
-    const [e] = await this.cached(dn, eq(ATTR.objectClass, OBJECT_CLASS.exchangeServer), 'base', SERVER_ATTRIBUTES);
-    return e ? this.toServer(e) : undefined;
+    return this.view(`server|dn|${dn.toLowerCase()}`, () => ({ base: dn, filter: eq(ATTR.objectClass, OBJECT_CLASS.exchangeServer), scope: 'base', attributes: SERVER_ATTRIBUTES }), (e) =>
+      e[0] ? this.toServer(e[0]) : undefined,
+    );
   }
 
   async serverByLegacyDn(legacyDn: string): Promise<ServerView | undefined> {
     const { configurationNamingContext } = await this.namingContexts();
-    const [e] = await this.cached(configurationNamingContext, and(eq(ATTR.objectClass, OBJECT_CLASS.exchangeServer), eq(ATTR.legacyExchangeDN, legacyDn)), 'sub', SERVER_ATTRIBUTES);
-    return e ? this.toServer(e) : undefined;
+    return this.view(
+      `server|legacydn|${legacyDn.toLowerCase()}`,
+      () => ({ base: configurationNamingContext, filter: and(eq(ATTR.objectClass, OBJECT_CLASS.exchangeServer), eq(ATTR.legacyExchangeDN, legacyDn)), scope: 'sub', attributes: SERVER_ATTRIBUTES }),
+      (e) => (e[0] ? this.toServer(e[0]) : undefined),
+    );
   }
 
   async serverByName(name: string): Promise<ServerView | undefined> {
     const { configurationNamingContext } = await this.namingContexts();
-    const [e] = await this.cached(configurationNamingContext, and(eq(ATTR.objectClass, OBJECT_CLASS.exchangeServer), eq(ATTR.cn, name)), 'sub', SERVER_ATTRIBUTES);
-    return e ? this.toServer(e) : undefined;
+    return this.view(
+      `server|name|${name.toLowerCase()}`,
+      () => ({ base: configurationNamingContext, filter: and(eq(ATTR.objectClass, OBJECT_CLASS.exchangeServer), eq(ATTR.cn, name)), scope: 'sub', attributes: SERVER_ATTRIBUTES }),
+      (e) => (e[0] ? this.toServer(e[0]) : undefined),
+    );
   }
 
   async allServers(): Promise<ServerView[]> {
     const { configurationNamingContext } = await this.namingContexts();
-    const found = await this.cached(configurationNamingContext, eq(ATTR.objectClass, OBJECT_CLASS.exchangeServer), 'sub', SERVER_ATTRIBUTES);
-    return Promise.all(found.map((e) => this.toServer(e)));
+    return this.view('servers|all', () => ({ base: configurationNamingContext, filter: eq(ATTR.objectClass, OBJECT_CLASS.exchangeServer), scope: 'sub', attributes: SERVER_ATTRIBUTES }), (found) =>
+      found.map((e) => this.toServer(e)),
+    );
   }
 
   /** Exchange servers in a site, optionally only those holding a role (msExchCurrentServerRoles bit). */
   async serversInSite(siteDn: string): Promise<ServerView[]> {
     const { configurationNamingContext } = await this.namingContexts();
-    const found = await this.cached(configurationNamingContext, and(eq(ATTR.objectClass, OBJECT_CLASS.exchangeServer), eq(ATTR.serverSite, siteDn)), 'sub', SERVER_ATTRIBUTES);
-    const servers = await Promise.all(found.map((e) => this.toServer(e)));
-    return servers.sort((a, b) => a.name.localeCompare(b.name));
+    return this.view(
+      `servers|site|${siteDn.toLowerCase()}`,
+      () => ({ base: configurationNamingContext, filter: and(eq(ATTR.objectClass, OBJECT_CLASS.exchangeServer), eq(ATTR.serverSite, siteDn)), scope: 'sub', attributes: SERVER_ATTRIBUTES }),
+      (found) => found.map((e) => this.toServer(e)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    );
   }
 
-  private async toServer(e: Entry): Promise<ServerView> {
+  private toServer(e: Entry): ServerView {
     const siteDn = e.get(ATTR.serverSite) ?? '';
     const fqdn = e.all(ATTR.networkAddress).find((a) => a.startsWith('ncacn_ip_tcp:'))?.slice('ncacn_ip_tcp:'.length) ?? firstRdnValue(e.dn).toLowerCase();
     const role = e.int(ATTR.serverRole);
@@ -275,10 +303,14 @@ export class ExchangeDirectory {
 
   /** The server's /owa virtual directory, or Exchange 2003's /Exchange. */
   async virtualDirectory(server: ServerView): Promise<VirtualDirectoryView | undefined> {
-    const filter = or(eq(ATTR.objectClass, OBJECT_CLASS.owaVirtualDirectory), eq(ATTR.objectClass, OBJECT_CLASS.legacyHttpVirtualDirectory));
-    const found = await this.cached(server.dn, filter, 'sub', VDIR_ATTRIBUTES);
-    const e = found[0];
-    if (!e) return undefined;
+    return this.view(
+      `vdir|${server.dn.toLowerCase()}`,
+      () => ({ base: server.dn, filter: or(eq(ATTR.objectClass, OBJECT_CLASS.owaVirtualDirectory), eq(ATTR.objectClass, OBJECT_CLASS.legacyHttpVirtualDirectory)), scope: 'sub', attributes: VDIR_ATTRIBUTES }),
+      (found) => (found[0] ? this.toVirtualDirectory(found[0], server) : undefined),
+    );
+  }
+
+  private toVirtualDirectory(e: Entry, server: ServerView): VirtualDirectoryView {
     const kind = e.all(ATTR.objectClass).some((c) => c.toLowerCase() === OBJECT_CLASS.owaVirtualDirectory.toLowerCase()) ? 'owa' : 'exchange';
     return {
       dn: e.dn,
@@ -297,26 +329,34 @@ export class ExchangeDirectory {
   }
 
   async database(dn: string): Promise<DatabaseView | undefined> {
-    const [e] = await this.cached(dn, eq(ATTR.objectClass, OBJECT_CLASS.mdb), 'base', [ATTR.cn, ATTR.owningServer, ATTR.legacyExchangeDN]);
-    if (!e) return undefined;
-    const owner = e.get(ATTR.owningServer);
-    const server = owner ? await this.server(owner) : undefined;
-    if (!server) return undefined;
-    const legacyDn = e.get(ATTR.legacyExchangeDN);
-    const suffix = WELL_KNOWN.privateMdbSuffix.toLowerCase();
-    return {
-      dn: e.dn,
-      name: e.get(ATTR.cn) ?? firstRdnValue(e.dn),
-      server,
-      rpcClientAccessServerLegacyDn: legacyDn && legacyDn.toLowerCase().endsWith(suffix) ? legacyDn.slice(0, -suffix.length) : undefined,
-    };
+    return this.view(
+      `database|${dn.toLowerCase()}`,
+      () => ({ base: dn, filter: eq(ATTR.objectClass, OBJECT_CLASS.mdb), scope: 'base', attributes: [ATTR.cn, ATTR.owningServer, ATTR.legacyExchangeDN] }),
+      async (found): Promise<DatabaseView | undefined> => {
+        const e = found[0];
+        const owner = e?.get(ATTR.owningServer);
+        const server = owner ? await this.server(owner) : undefined;
+        if (!e || !server) return undefined;
+        const legacyDn = e.get(ATTR.legacyExchangeDN);
+        const suffix = WELL_KNOWN.privateMdbSuffix.toLowerCase();
+        return {
+          dn: e.dn,
+          name: e.get(ATTR.cn) ?? firstRdnValue(e.dn),
+          server,
+          rpcClientAccessServerLegacyDn: legacyDn && legacyDn.toLowerCase().endsWith(suffix) ? legacyDn.slice(0, -suffix.length) : undefined,
+        };
+      },
+    );
   }
 
   /** The computer account of an Exchange server (for its SID and group memberships). */
   async computerAccount(server: ServerView): Promise<{ dn: string; sid: string } | undefined> {
     const { defaultNamingContext } = await this.namingContexts();
-    const [e] = await this.cached(defaultNamingContext, and(eq(ATTR.objectClass, OBJECT_CLASS.computer), eq(ATTR.sAMAccountName, `${server.name}$`)), 'sub', [ATTR.objectSid]);
-    return e ? { dn: e.dn, sid: e.get(ATTR.objectSid) ?? '' } : undefined;
+    return this.view(
+      `computer|${server.name.toLowerCase()}`,
+      () => ({ base: defaultNamingContext, filter: and(eq(ATTR.objectClass, OBJECT_CLASS.computer), eq(ATTR.sAMAccountName, `${server.name}$`)), scope: 'sub', attributes: [ATTR.objectSid] }),
+      (found) => (found[0] ? { dn: found[0].dn, sid: found[0].get(ATTR.objectSid) ?? '' } : undefined),
+    );
   }
 
   /** The SIDs of the groups an object is a direct or nested member of (its token groups). */
@@ -328,7 +368,7 @@ export class ExchangeDirectory {
     while (frontier.length) {
       const next: string[] = [];
       for (const dn of frontier) {
-        const groups = await this.cached(defaultNamingContext, and(eq(ATTR.objectClass, OBJECT_CLASS.group), eq(ATTR.member, dn)), 'sub', [ATTR.objectSid]);
+        const groups = await this.view(`groups-of|${dn.toLowerCase()}`, () => ({ base: defaultNamingContext, filter: and(eq(ATTR.objectClass, OBJECT_CLASS.group), eq(ATTR.member, dn)), scope: 'sub', attributes: [ATTR.objectSid] }), (e) => e);
         for (const g of groups) {
           const key = normalizeDn(g.dn);
           if (seen.has(key)) continue;
@@ -346,7 +386,7 @@ export class ExchangeDirectory {
   /** Is the object a (direct or nested) member of the group with this common name in its domain? */
   async isMemberOfGroupNamed(memberDn: string, groupName: string): Promise<boolean> {
     const { defaultNamingContext } = await this.namingContexts();
-    const [group] = await this.cached(defaultNamingContext, and(eq(ATTR.objectClass, OBJECT_CLASS.group), eq(ATTR.cn, groupName)), 'sub', [ATTR.objectSid]);
+    const group = await this.view(`group|${groupName.toLowerCase()}`, () => ({ base: defaultNamingContext, filter: and(eq(ATTR.objectClass, OBJECT_CLASS.group), eq(ATTR.cn, groupName)), scope: 'sub', attributes: [ATTR.objectSid] }), (e) => e[0]);
     if (!group) return false;
     const sid = group.get(ATTR.objectSid);
     return sid !== undefined && (await this.tokenGroupSids(memberDn)).includes(sid);
