@@ -3,9 +3,13 @@
 
 import { Then, When, type DataTable } from '@cucumber/cucumber';
 import { filter } from '@exchange-scenarios/engine';
-import { expect } from 'expect';
 import type { ScenarioWorld } from '../support/world';
 import { declarations } from './topology.steps';
+
+/** Jest's expect, loaded on first use: only these read-back steps need it, and it costs start-up time. */
+function expect(actual: unknown): ReturnType<typeof import('expect').expect> {
+  return (require('expect') as typeof import('expect')).expect(actual);
+}
 
 Then('Get-OwaVirtualDirectory on {word} shows:', async function (this: ScenarioWorld, serverName: string, table: DataTable) {
   const server = await this.sim.directory.serverByName(serverName);

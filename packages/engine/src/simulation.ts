@@ -61,6 +61,7 @@ export class ExchangeSimulation {
   /** Registers a simulated server for each Exchange server with an HTTP presence, at its names. */
   async refreshNetwork(): Promise<void> {
     if (!this.networkStale) return;
+    await this.directory.prefetchConfiguration();
     const servers = await this.directory.allServers();
     const registrations: Array<{ endpoint: Endpoint; hosts: string[] }> = [];
     for (const server of servers) {

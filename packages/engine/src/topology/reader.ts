@@ -274,6 +274,31 @@ export class ExchangeDirectory {
     );
   }
 
+  /**
+   * Loads every Exchange server and virtual directory of the organization in two searches and files
+   * each under the key its own lookup uses, as Exchange's topology service reads configuration in bulk.
+   */
+  async prefetchConfiguration(): Promise<void> {
+    const { configurationNamingContext } = await this.namingContexts();
+    const servers = await this.allServers();
+    const record = (filter: Filter, results: number): SearchRecord => ({ base: configurationNamingContext, scope: 'sub', filter: filter.text, results });
+    const byServer = new Map(servers.map((srv) => [srv.dn.toLowerCase(), srv]));
+    for (const srv of servers) {
+      const r = record(and(eq(ATTR.objectClass, OBJECT_CLASS.exchangeServer), eq(ATTR.cn, srv.name)), 1);
+      this.cache.set(`server|name|${srv.name.toLowerCase()}`, srv, r);
+      this.cache.set(`server|dn|${srv.dn.toLowerCase()}`, srv, r);
+    }
+    const vdirFilter = or(eq(ATTR.objectClass, OBJECT_CLASS.owaVirtualDirectory), eq(ATTR.objectClass, OBJECT_CLASS.legacyHttpVirtualDirectory));
+    const vdirs = await this.search(configurationNamingContext, vdirFilter, 'sub', VDIR_ATTRIBUTES);
+    const found = new Map<string, VirtualDirectoryView>();
+    for (const e of vdirs) {
+      const dn = e.dn.toLowerCase();
+      const owner = [...byServer.keys()].find((serverDn) => dn.endsWith(`,${serverDn}`));
+      if (owner && !found.has(owner)) found.set(owner, this.toVirtualDirectory(e, byServer.get(owner)!));
+    }
+    for (const [serverDn, srv] of byServer) this.cache.set(`vdir|${serverDn}`, found.get(serverDn), record(vdirFilter, found.has(serverDn) ? 1 : 0));
+  }
+
   /** Exchange servers in a site, optionally only those holding a role (msExchCurrentServerRoles bit). */
   async serversInSite(siteDn: string): Promise<ServerView[]> {
     const { configurationNamingContext } = await this.namingContexts();
