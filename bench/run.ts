@@ -25,7 +25,7 @@ const median = (xs: number[]) => {
 };
 const fixed = (n: number, digits = 1) => n.toFixed(digits);
 
-/** One cucumber process from the repository root, on ts-node with the root tsconfig.json (swc). */
+/** One cucumber process from the repository root, on ts-node with the root tsconfig.json (transpile-only). */
 function cucumber(args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
