@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs the engine's unit tests with Node's own test runner. Node 20 does not expand globs after --test,
-// so the files are listed here; TypeScript is loaded by ts-node (transpile-only, see tsconfig.json).
+// so the files are listed here; TypeScript is loaded by ts-node (transpile-only with Sucrase, see tsconfig.json).
 const { readdirSync } = require('node:fs');
 const { join } = require('node:path');
 const { spawnSync } = require('node:child_process');
