@@ -2,26 +2,30 @@
 // network for every scenario. A scenario fails if anything it did reached a name no server answers at.
 
 import { After, AfterAll, Before, BeforeAll, BeforeStep, Status } from '@cucumber/cucumber';
-import { closeNetwork, ExchangeSimulation } from '@exchange-scenarios/engine';
+import { closeNetwork, DirectoryClient, ExchangeSimulation } from '@exchange-scenarios/engine';
 import { startEnvironment, type ScenarioEnvironment } from '../environments';
 import { FeatureLocator } from './locations';
 import type { ScenarioWorld } from './world';
 
 let environment: ScenarioEnvironment | undefined;
+/** One bound connection for the whole test process; the directory behind it is emptied per scenario. */
+let client: DirectoryClient | undefined;
 
 BeforeAll(async function () {
   environment = await startEnvironment();
+  client = await DirectoryClient.connect(environment.url, environment.serviceAccount);
 });
 
 AfterAll(async function () {
   closeNetwork();
+  await client?.close();
   await environment?.dispose();
 });
 
 Before(async function (this: ScenarioWorld, { pickle, gherkinDocument }) {
   this.locator = new FeatureLocator(pickle, gherkinDocument);
   await environment!.prepareScenario();
-  this.sim = await ExchangeSimulation.start(environment!);
+  this.sim = await ExchangeSimulation.start(environment!, { client });
 });
 
 BeforeStep(function (this: ScenarioWorld, { pickleStep }) {

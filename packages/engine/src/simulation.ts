@@ -51,12 +51,20 @@ export class ExchangeSimulation {
     });
   }
 
-  static async start(environment: DirectoryEnvironment, clock = new VirtualClock()): Promise<ExchangeSimulation> {
-    const client = await DirectoryClient.connect(environment.url, environment.serviceAccount);
-    const sim = new ExchangeSimulation(environment, client, clock);
+  /**
+   * A new organization on the environment's directory. `client` may be a connection kept across
+   * scenarios (the directory is emptied between them, the connection stays bound); otherwise one is
+   * opened here and closed with the simulation.
+   */
+  static async start(environment: DirectoryEnvironment, options: { clock?: VirtualClock; client?: DirectoryClient } = {}): Promise<ExchangeSimulation> {
+    const client = options.client ?? (await DirectoryClient.connect(environment.url, environment.serviceAccount));
+    const sim = new ExchangeSimulation(environment, client, options.clock ?? new VirtualClock());
+    sim.ownsClient = !options.client;
     sim.network.activate();
     return sim;
   }
+
+  private ownsClient = true;
 
   /** Registers a simulated server for each Exchange server with an HTTP presence, at its names. */
   async refreshNetwork(): Promise<void> {
@@ -110,6 +118,6 @@ export class ExchangeSimulation {
 
   async close(): Promise<void> {
     this.network.deactivate();
-    await this.client.close();
+    if (this.ownsClient) await this.client.close();
   }
 }

@@ -81,7 +81,7 @@ export class ClientAccessServer implements Endpoint {
   };
 
   private async authenticate(request: Request, url: URL, vdir: VirtualDirectoryView, dir: ExchangeDirectory, ctx: RequestContext): Promise<Authenticated | Response> {
-    const session = await this.forms.user(request, dir);
+    const session = this.forms.user(request);
     if (session) return { kind: 'user', user: session.user, via: 'fba', password: session.password };
     const outcome = await authenticateHeader(request, vdir, dir);
     if (outcome?.ok) return outcome.who;

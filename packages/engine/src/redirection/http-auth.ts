@@ -12,6 +12,8 @@ export type Authenticated =
 
 export interface Session {
   logonName: string;
+  /** The user's context, as OWA keeps it for the session (read from the directory at logon). */
+  user: MailboxUserView;
   /** Kept so a hidden FBA form can sign the user in elsewhere; never traced or reported. */
   password: string;
 }
@@ -115,12 +117,10 @@ export class FormsSessions {
   ) {}
 
   /** The user the request's session cookie stands for, if any. */
-  async user(request: Request, dir: ExchangeDirectory): Promise<{ user: MailboxUserView; password: string } | undefined> {
+  user(request: Request): { user: MailboxUserView; password: string } | undefined {
     const id = cookieValue(request, SESSION_COOKIE);
     const session = id ? this.sessions.get(id) : undefined;
-    if (!session) return undefined;
-    const user = await dir.findUserByLogonName(session.logonName);
-    return user ? { user, password: session.password } : undefined;
+    return session ? { user: session.user, password: session.password } : undefined;
   }
 
   /** A 302 to the logon page that remembers where the user was going. */
@@ -148,7 +148,7 @@ export class FormsSessions {
       return new Response(null, { status: 302, headers: { location: back.toString() } });
     }
     const id = `${this.server}-${this.next++}`;
-    this.sessions.set(id, { logonName: form.username, password: form.password });
+    this.sessions.set(id, { logonName: form.username, user: (outcome.who as { user: MailboxUserView }).user, password: form.password });
     ctx.hop.notes.push(`forms-based logon of ${form.username} accepted; session cookie set`);
     return new Response(null, { status: 302, headers: [['location', destination], ['set-cookie', `${SESSION_COOKIE}=${id}; path=/; secure; HttpOnly`]] });
   }

@@ -56,7 +56,7 @@ export class LegacyExchangeServer implements Endpoint {
     dir: ExchangeDirectory,
     ctx: RequestContext,
   ): Promise<{ user: MailboxUserView; password?: string } | Response> {
-    const session = await this.forms.user(request, dir);
+    const session = this.forms.user(request);
     if (session) return session;
     const outcome = await authenticateHeader(request, vdir, dir);
     if (outcome?.ok && outcome.who.kind === 'user') return { user: outcome.who.user, password: outcome.who.password };

@@ -56,7 +56,7 @@ export class PreAuthenticatingReverseProxy implements Endpoint {
           return htmlResponse(logonPage(`${LOGON_PATH}?curl=${encodeURIComponent(form.destination || destination)}`, form.destination || destination, this.server, TEXT.badCredentials));
         }
         const id = `${this.server}-${rule.listener}-${this.next++}`;
-        this.sessions.set(`${rule.listener}|${id}`, { logonName: form.username, password: form.password });
+        this.sessions.set(id, { logonName: form.username, password: form.password });
         ctx.hop.notes.push(`listener ${rule.listener} signed ${form.username} in (single sign-on domain ${this.ssoDomain})`);
         return new Response(null, {
           status: 302,
@@ -66,8 +66,9 @@ export class PreAuthenticatingReverseProxy implements Endpoint {
       return htmlResponse(logonPage(`${LOGON_PATH}?curl=${encodeURIComponent(destination)}`, destination, this.server));
     }
 
+    // Each listener has its own session cookie: another listener's cookie, though sent, is not looked at.
     const id = cookieValue(request, cookieName);
-    const session = id ? this.sessions.get(`${rule.listener}|${id}`) : undefined;
+    const session = id ? this.sessions.get(id) : undefined;
     if (!session) {
       ctx.hop.notes.push(`no session of listener ${rule.listener}: pre-authentication form`);
       const logon = new URL(LOGON_PATH, url);
