@@ -292,11 +292,13 @@ export class ExchangeDirectory {
     const vdirs = await this.search(configurationNamingContext, vdirFilter, 'sub', VDIR_ATTRIBUTES);
     const found = new Map<string, VirtualDirectoryView>();
     for (const e of vdirs) {
-      const dn = e.dn.toLowerCase();
-      const owner = [...byServer.keys()].find((serverDn) => dn.endsWith(`,${serverDn}`));
-      if (owner && !found.has(owner)) found.set(owner, this.toVirtualDirectory(e, byServer.get(owner)!));
+      // A virtual directory sits a few levels under its server (…,CN=HTTP,CN=Protocols,CN=<server>,…).
+      let owner = parentDn(e.dn);
+      while (owner && !byServer.has(owner.toLowerCase())) owner = parentDn(owner);
+      const key = owner.toLowerCase();
+      if (owner && !found.has(key)) found.set(key, this.toVirtualDirectory(e, byServer.get(key)!));
     }
-    for (const [serverDn, srv] of byServer) this.cache.set(`vdir|${serverDn}`, found.get(serverDn), record(vdirFilter, found.has(serverDn) ? 1 : 0));
+    for (const serverDn of byServer.keys()) this.cache.set(`vdir|${serverDn}`, found.get(serverDn), record(vdirFilter, found.has(serverDn) ? 1 : 0));
   }
 
   /** Exchange servers in a site, optionally only those holding a role (msExchCurrentServerRoles bit). */
@@ -418,4 +420,3 @@ export class ExchangeDirectory {
   }
 }
 
-export { parentDn };

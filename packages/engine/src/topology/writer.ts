@@ -4,11 +4,10 @@
 
 import { createHash } from 'node:crypto';
 import type { DirectoryClient, DirectoryWriteEntry, Modification } from '../directory/client';
-import { joinDn, normalizeDn, rdn } from '../directory/dn';
+import { joinDn, rdn } from '../directory/dn';
 import { and, eq, present } from '../directory/filter';
 import {
   ATTR,
-  AUTH_METHOD_BITS,
   authMethodsToMask,
   EXTENDED_RIGHTS,
   OBJECT_CLASS,
@@ -16,7 +15,6 @@ import {
   rolesToMask,
   WELL_KNOWN,
   type AuthMethodName,
-  type ServerRoleName,
 } from '../directory/schema';
 import { denyExtendedRight, formatSddl, grantExtendedRight, parseSddl } from '../directory/security';
 import { InputError, unknownName } from '../errors';
@@ -31,7 +29,7 @@ import type {
   OwaVirtualDirectoryChange,
   ServerSpec,
 } from './model';
-import { msExchVersionOf, serialNumberOf, versionNumberOf, type ExchangeRelease } from './versions';
+import { msExchVersionOf, serialNumberOf, versionNumberOf } from './versions';
 
 export interface NamingContexts {
   defaultNamingContext: string;
@@ -106,10 +104,6 @@ export class TopologyPlanner {
       );
     }
     return this.layout;
-  }
-
-  private allocateSid(): string {
-    return `${this.domainSid}-${this.nextRid++}`;
   }
 
   siteNames(): string[] {
@@ -739,5 +733,3 @@ export class TopologyWriter {
   }
 }
 
-export { normalizeDn, AUTH_METHOD_BITS };
-export type { ServerRoleName, ExchangeRelease };

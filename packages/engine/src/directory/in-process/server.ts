@@ -459,7 +459,7 @@ export class InProcessDirectoryServer {
   }
 
   /** Runs one operation; a thrown store or ldapjs error becomes the LDAP result, with its message. */
-  private handle(req: LdapRequest, res: LdapResponse, next: Next, op: () => void): void {
+  private handle(_req: LdapRequest, res: LdapResponse, next: Next, op: () => void): void {
     try {
       op();
     } catch (err) {
