@@ -174,8 +174,9 @@ export class SimulatedNetwork {
     } catch (err) {
       const host = hostOf(request.url);
       const known = this.resolveAll(host);
-      const hop = this.trace.hops.find((h) => h.url === request.url && h.from === from && h.failure);
-      if (!hop) {
+      // A server that was reached but failed has already recorded this hop (it is the latest one).
+      const last = this.trace.hops[this.trace.hops.length - 1];
+      if (!(last && last.url === request.url && last.from === from && last.failure)) {
         const failed = this.trace.begin(from, known.length ? known.join('|') : host, request.method, request.url, options.parent?.id);
         failed.failure = known.length ? 'the server did not respond' : `no server answers at ${host}`;
       }
