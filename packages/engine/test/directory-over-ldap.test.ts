@@ -6,6 +6,7 @@ import { VirtualClock } from '../src/clock/clock';
 import { ExchangeDirectory, TopologyCache } from '../src/topology/reader';
 import { TopologyWriter } from '../src/topology/writer';
 import { releaseByName } from '../src/topology/versions';
+import * as filter from '../src/directory/filter';
 
 const serviceAccount = { dn: 'CN=svc,CN=Service Accounts', password: 'test-only' };
 let server: InProcessDirectoryServer;
@@ -78,4 +79,17 @@ test('the topology cache serves configuration until it is invalidated or outlive
   cache.invalidate();
   await view.serverByName('DAL-MBX');
   assert.equal(cache.misses, misses + 2, 'read again after an invalidation');
+});
+
+test('when the directory refuses part of a change, what was written of it is undone', async () => {
+  // Someone already created an object where DAL-CAS's computer account goes.
+  await client.add({ dn: 'CN=DAL-CAS,CN=Computers,DC=fourthcoffee,DC=com', attributes: { objectClass: ['top', 'container'] } });
+  await assert.rejects(
+    writer.addServers([{ name: 'DAL-CAS', site: 'Dallas', release: releaseByName('Exchange 2010 SP2'), roles: ['ClientAccess'] }]),
+    (err: { code?: number }) => err.code === 68, // entryAlreadyExists
+  );
+  assert.equal(await dir.serverByName('DAL-CAS'), undefined, 'the server object was removed again');
+  const vdirs = await client.search('CN=Configuration,DC=fourthcoffee,DC=com', filter.eq('cn', 'owa (Default Web Site)'));
+  assert.deepEqual(vdirs.map((e) => e.dn), [], 'and so was its virtual directory');
+  assert.throws(() => writer.planner.server('DAL-CAS'), /not a server of this topology/, 'the writer does not count it as declared');
 });

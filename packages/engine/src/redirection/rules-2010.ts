@@ -100,7 +100,10 @@ function crossSiteRedirect(input: DecisionInput, rules: string, target: VirtualD
   const where = `${target.server.name} in ${target.server.site.name}`;
   if (sp >= 1 && sameHost(url, requestUrl)) {
     // The target is the URL the user is already on: a DNS answer cached from before a switchback would send
-    // her back here for ever. FailbackURL breaks the loop.
+    // her back here for ever. FailbackURL breaks the loop. The seed describes this as the same session
+    // cookie coming back; Exchange's code (RequestDispatcher) tests that the target host is the requested
+    // host, which is when the browser would return this host's session cookie. We follow the code: the
+    // temporary page comes on her first arrival, not after one round of the loop.
     if (!target.failbackUrl) {
       return decision(rules, '2010.temporary-no-failback-url',
         `the redirection target ${url} is the URL this request came in on, and ${target.server.name}'s /owa has no FailbackURL`,
