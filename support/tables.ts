@@ -17,7 +17,7 @@ export class Table {
   private readonly rows: string[][];
   private readonly canonical = new Map<string, string>(); // lower header → canonical column
 
-  constructor(table: DataTable, private readonly columns: Record<string, ColumnSpec>) {
+  constructor(table: DataTable, columns: Record<string, ColumnSpec>) {
     const raw = table.raw();
     if (raw.length < 2) throw new InputError('the table needs a header row and at least one row under it');
     this.header = raw[0].map((h) => h.trim());
@@ -51,7 +51,7 @@ export class Table {
     return this.rows.map((cells, i) => {
       const values = new Map<string, string>();
       this.header.forEach((h, j) => values.set(this.canonical.get(h.toLowerCase())!, (cells[j] ?? '').trim()));
-      const row = new Row(values, this.columns);
+      const row = new Row(values);
       try {
         return read(row);
       } catch (e) {
@@ -62,10 +62,7 @@ export class Table {
 }
 
 export class Row {
-  constructor(
-    private readonly values: Map<string, string>,
-    private readonly columns: Record<string, ColumnSpec>,
-  ) {}
+  constructor(private readonly values: Map<string, string>) {}
 
   /** The cell, or undefined when the column is absent or the cell empty. */
   get(column: string): string | undefined {
@@ -115,9 +112,5 @@ export class Row {
       if (!hit) throw new InputError(`"${item}" is not a ${column} value; accepted: ${accepted.join(', ')}`, { field: column, value: item, accepted });
       return hit;
     });
-  }
-
-  unknownColumns(): string[] {
-    return [...this.values.keys()].filter((k) => !(k in this.columns));
   }
 }

@@ -1,6 +1,5 @@
 // The engine's only way into the directory: LDAP over the wire with ldapts, as Exchange reads Active
-// Directory. Searches take a Filter built by ./filter (never a string), and every search is reported to
-// listeners so the trace can show which lookups a decision needed.
+// Directory. Searches take a Filter built by ./filter (never a string).
 
 import { Attribute, Change, Client, InvalidCredentialsError } from 'ldapts';
 import type { Filter } from './filter';
@@ -47,8 +46,6 @@ export interface SearchRecord {
   results: number;
 }
 
-export type SearchListener = (record: SearchRecord) => void;
-
 export interface DirectoryCredentials {
   dn: string;
   password: string;
@@ -67,7 +64,6 @@ export interface Modification {
 }
 
 export class DirectoryClient {
-  private readonly listeners = new Set<SearchListener>();
   /** A second connection, only for checking users' passwords by binding as them. */
   private binder?: Client;
 
@@ -82,11 +78,6 @@ export class DirectoryClient {
     return new DirectoryClient(url, client);
   }
 
-  onSearch(listener: SearchListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
   async search(base: string, filter: Filter, options: SearchOptions = {}): Promise<Entry[]> {
     const scope = options.scope ?? 'sub';
     const { searchEntries } = await this.client.search(base, {
@@ -95,10 +86,7 @@ export class DirectoryClient {
       attributes: options.attributes ? [...options.attributes] : undefined,
       sizeLimit: options.sizeLimit,
     });
-    const entries = searchEntries.map((e) => new Entry(e.dn, e as Record<string, unknown>));
-    const record: SearchRecord = { base, scope, filter: filter.text, results: entries.length };
-    for (const l of this.listeners) l(record);
-    return entries;
+    return searchEntries.map((e) => new Entry(e.dn, e as Record<string, unknown>));
   }
 
   /** One object by DN, or undefined when it does not exist. */

@@ -137,12 +137,6 @@ export function firstRdnValue(dn: string): string {
   return rdns.length ? rdns[0].value : '';
 }
 
-/** True when `dn` equals `base` or lies below it (both normalized). */
-export function isWithin(normalizedDn: string, normalizedBase: string): boolean {
-  if (normalizedBase === '') return true;
-  return normalizedDn === normalizedBase || normalizedDn.endsWith(',' + normalizedBase);
-}
-
 /** `fourthcoffee.com` → `DC=fourthcoffee,DC=com`. */
 export function domainToDn(domain: string): string {
   return domain

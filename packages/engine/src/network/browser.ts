@@ -172,10 +172,6 @@ export class SimulatedBrowser {
     }
   }
 
-  hasCookie(host: string, name: string): boolean {
-    return this.cookiesFor(host).some((c) => c.startsWith(`${name}=`));
-  }
-
   private record(page: Page): Page {
     this.pages.push(page);
     return page;

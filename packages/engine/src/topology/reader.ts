@@ -209,11 +209,6 @@ export class ExchangeDirectory {
     return found.length === 1 ? this.toUser(found[0]) : undefined;
   }
 
-  async findUserBySmtpAddress(address: string): Promise<MailboxUserView | undefined> {
-    const { defaultNamingContext } = await this.namingContexts();
-    const found = await this.search(defaultNamingContext, and(eq(ATTR.objectClass, OBJECT_CLASS.user), eq(ATTR.proxyAddresses, `smtp:${address}`)), 'sub', USER_ATTRIBUTES);
-    return found.length === 1 ? this.toUser(found[0]) : undefined;
-  }
 
   /** /exchange/<alias>: Exchange 2003 resolves the mailbox by its alias. */
   async findUserByAlias(alias: string): Promise<MailboxUserView | undefined> {

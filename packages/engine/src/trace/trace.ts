@@ -39,9 +39,6 @@ export class Trace {
     return hop;
   }
 
-  decisions(): Array<Decision & { server: string; hop: number }> {
-    return this.hops.flatMap((h) => h.decisions.map((d) => ({ ...d, server: h.to, hop: h.id })));
-  }
 
   /** The trace drawn as an indented tree, one hop a line, with its decisions and lookups below it. */
   render(options: { searches?: boolean } = {}): string {
