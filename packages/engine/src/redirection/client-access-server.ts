@@ -40,10 +40,11 @@ export class ClientAccessServer implements Endpoint {
     const vdir = await dir.virtualDirectory(self);
     const url = new URL(request.url);
     const path = url.pathname.toLowerCase();
+    if (!vdir) return htmlResponse(errorPage('Not Found', this.server), 404);
     if (self.release.family === '2007' && (path === '/exchange' || path.startsWith('/exchange/'))) {
-      return this.legacyExchangePath(request, url, self, dir, ctx);
+      return this.legacyExchangePath(request, url, self, vdir, dir, ctx);
     }
-    if (!vdir || !(path === '/owa' || path.startsWith('/owa/'))) return htmlResponse(errorPage('Not Found', this.server), 404);
+    if (!(path === '/owa' || path.startsWith('/owa/'))) return htmlResponse(errorPage('Not Found', this.server), 404);
     const sub = path.slice(4);
     if (sub === '/auth/logon.aspx') {
       return htmlResponse(logonPage(this.forms.postPath, this.forms.destinationOf(url), this.server, url.searchParams.get('reason') ? TEXT.badCredentials : undefined));
@@ -201,9 +202,7 @@ export class ClientAccessServer implements Endpoint {
   }
 
   /** Exchange 2007's /exchange (Exprox): Exchange 2003 mailboxes, proxied to their back-end server. */
-  private async legacyExchangePath(request: Request, url: URL, self: ServerView, dir: ExchangeDirectory, ctx: RequestContext): Promise<Response> {
-    const vdir = await dir.virtualDirectory(self);
-    if (!vdir) return htmlResponse(errorPage('Not Found', this.server), 404);
+  private async legacyExchangePath(request: Request, url: URL, self: ServerView, vdir: VirtualDirectoryView, dir: ExchangeDirectory, ctx: RequestContext): Promise<Response> {
     const auth = await this.authenticate(request, url, vdir, dir, ctx);
     if (auth instanceof Response) return auth;
     if (auth.kind !== 'user') return htmlResponse(errorPage('Forbidden', this.server), 403);
