@@ -7,17 +7,22 @@ import type { Decision, Hop } from '@exchange-scenarios/engine';
 import { located } from '../support/input-errors';
 import { DEFAULT_PASSWORD, type ScenarioWorld, type UserSession } from '../support/world';
 
+/** A user's name, or she/he/they for the user the previous step named. */
+function userNamed(world: ScenarioWorld, name: string): string {
+  if (['she', 'he', 'they'].includes(name)) {
+    if (!world.lastUser) throw new Error(`"${name}" refers to nobody yet: name the user first`);
+    return world.lastUser;
+  }
+  return name;
+}
+
 defineParameterType({
   name: 'user',
   regexp: /she|he|they|[A-Za-z][\w.-]*/,
   // It matches any word, so it must not turn every word of a snippet into a parameter.
   useForSnippets: false,
   transformer(this: ScenarioWorld, name: string) {
-    if (['she', 'he', 'they'].includes(name)) {
-      if (!this.lastUser) throw new Error(`"${name}" refers to nobody yet: name the user first`);
-      return this.lastUser;
-    }
-    return name;
+    return userNamed(this, name);
   },
 });
 
@@ -107,7 +112,7 @@ Then('{user} is proxied to {word} via {string}', function (this: ScenarioWorld, 
 });
 
 Then(/^(\S+) is silently redirected to "([^"]*)"( with single sign-on| without single sign-on)?$/, function (this: ScenarioWorld, who: string, url: string, sso?: string) {
-  const user = who === 'she' || who === 'he' || who === 'they' ? this.lastUser! : who;
+  const user = userNamed(this, who);
   const { decisions } = journey(this, user);
   const d = decisions.find((x) => (x.outcome?.kind === 'silent-redirect' || (x.outcome?.kind === 'temporary-redirect' && x.rule.includes('silent'))) && sameUrl(x.outcome?.url, url));
   let ok = !!d;
@@ -147,7 +152,7 @@ Then(/^(?:(\S+)'s|her|his|their) mailbox is rendered by (\S+)$/, function (this:
 });
 
 Then(/^(\S+) (?:typed (?:her|his|their) password (once|twice|\d+ times) in all|(never) typed (?:her|his|their) password)$/, function (this: ScenarioWorld, who: string, times: string | undefined, never: string | undefined) {
-  const user = who === 'she' || who === 'he' || who === 'they' ? this.lastUser! : who;
+  const user = userNamed(this, who);
   const s = session(this, user);
   const n = never ? 0 : times === 'once' ? 1 : times === 'twice' ? 2 : parseInt(times!, 10);
   const typed = s.browser.typedCredentials;
@@ -155,7 +160,7 @@ Then(/^(\S+) (?:typed (?:her|his|their) password (once|twice|\d+ times) in all|(
 });
 
 Then(/^(\S+) clicked (no|\d+) links?$/, function (this: ScenarioWorld, who: string, n: string) {
-  const user = who === 'she' || who === 'he' || who === 'they' ? this.lastUser! : who;
+  const user = userNamed(this, who);
   const clicked = session(this, user).browser.linksFollowed;
   const wanted = n === 'no' ? 0 : Number(n);
   assertThat(this, user, clicked === wanted, `${user} clicked ${wanted} link(s); she clicked ${clicked}`);

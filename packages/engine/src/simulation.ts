@@ -36,6 +36,8 @@ export class ExchangeSimulation {
     readonly environment: DirectoryEnvironment,
     readonly client: DirectoryClient,
     clock: VirtualClock,
+    /** Whether closing the simulation closes the connection (it opened it). */
+    private readonly ownsClient: boolean,
   ) {
     this.clock = clock;
     this.cache = new TopologyCache(clock);
@@ -58,13 +60,10 @@ export class ExchangeSimulation {
    */
   static async start(environment: DirectoryEnvironment, options: { clock?: VirtualClock; client?: DirectoryClient } = {}): Promise<ExchangeSimulation> {
     const client = options.client ?? (await DirectoryClient.connect(environment.url, environment.serviceAccount));
-    const sim = new ExchangeSimulation(environment, client, options.clock ?? new VirtualClock());
-    sim.ownsClient = !options.client;
+    const sim = new ExchangeSimulation(environment, client, options.clock ?? new VirtualClock(), !options.client);
     sim.network.activate();
     return sim;
   }
-
-  private ownsClient = true;
 
   /** Registers a simulated server for each Exchange server with an HTTP presence, at its names. */
   async refreshNetwork(): Promise<void> {

@@ -93,7 +93,6 @@ export class SimulatedNetwork {
   setServers(registrations: ReadonlyArray<{ endpoint: Endpoint; hosts: readonly string[] }>): void {
     this.endpoints.clear();
     this.names.clear();
-    for (const [key, appliance] of this.appliances) this.endpoints.set(key, appliance);
     for (const { endpoint, hosts } of registrations) {
       this.endpoints.set(endpoint.server.toLowerCase(), endpoint);
       for (const h of hosts) {
@@ -108,11 +107,15 @@ export class SimulatedNetwork {
   /** Adds a network device (a reverse proxy); it answers at the names DNS records give it. */
   addAppliance(endpoint: Endpoint): void {
     this.appliances.set(endpoint.server.toLowerCase(), endpoint);
-    this.endpoints.set(endpoint.server.toLowerCase(), endpoint);
+  }
+
+  private endpoint(name: string): Endpoint | undefined {
+    const key = name.toLowerCase();
+    return this.endpoints.get(key) ?? this.appliances.get(key);
   }
 
   hasServer(name: string): boolean {
-    return this.endpoints.has(name.toLowerCase());
+    return this.endpoint(name) !== undefined;
   }
 
   /** A DNS record a scenario states: the name resolves to these servers, in this order. */
@@ -192,15 +195,7 @@ export class SimulatedNetwork {
    * server answers at never reaches the real network: it fails here, and the scenario fails naming it.
    * (Requests that are not http(s) at all meet MSW's onUnhandledRequest: 'error'.)
    */
-  private readonly handler = http.all(ANY_HTTP, ({ request }) => {
-    const host = hostOf(request.url);
-    if (this.resolveAll(host).length === 0) {
-      const url = new URL(request.url);
-      this.unhandled.push(`${request.method} ${url.host}${url.pathname}`);
-      return Response.error();
-    }
-    return this.deliver(host, request);
-  });
+  private readonly handler = http.all(ANY_HTTP, ({ request }) => this.deliver(hostOf(request.url), request));
 
   private async deliver(host: string, tagged: Request): Promise<Response> {
     const fromTag = tagged.headers.get(FROM_HEADER) ?? 'rr:unknown client';
@@ -215,7 +210,7 @@ export class SimulatedNetwork {
     request.headers.delete(PARENT_HEADER);
     request.headers.delete(TO_HEADER);
     const hop = this.trace.begin(from, serverName ?? host, request.method, request.url, parentId ? Number(parentId) : undefined);
-    const endpoint = serverName ? this.endpoints.get(serverName.toLowerCase()) : undefined;
+    const endpoint = serverName ? this.endpoint(serverName) : undefined;
     if (!serverName || !endpoint) {
       hop.failure = serverName ? `${serverName} is named in DNS but is not a server of this topology` : `no server answers at ${host}`;
       this.unhandled.push(`${request.method} ${host}${new URL(request.url).pathname}`);

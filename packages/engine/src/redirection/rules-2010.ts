@@ -57,10 +57,6 @@ export async function decide2010(input: DecisionInput): Promise<OwaDecision> {
       `the Exchange 2007 mailbox is in this site: sent to ${target.server.name}'s ${target.externalUrl ? 'ExternalURL' : 'InternalURL (it has no ExternalURL)'}`, url, 'exchange2007', target);
   }
 
-  if (family !== '2007' && family !== '2010') {
-    return decision(rules, '2010.unknown-version', `the mailbox is on ${mailbox.server.release.name}`, { kind: 'error', text: TEXT.newerMailbox });
-  }
-
   if (family === '2010' && sp >= 1 && !local && mailbox.database.rpcClientAccessServerLegacyDn) {
     const rca = await dir.serverByLegacyDn(mailbox.database.rpcClientAccessServerLegacyDn);
     if (rca && rca.site.dn.toLowerCase() === self.site.dn.toLowerCase()) {
