@@ -37,6 +37,23 @@ Feature: Exchange 2007 Client Access server proxying for Outlook Web Access
     And DAL-CAS accepted the client security context of dave from CHI-CAS
     And the rule that decided was "2007.proxy-to-internal-url"
 
+  Scenario: An Exchange 2007 mailbox reached through the legacy /exchange path is sent to /owa
+    When carol signs in to OWA at "https://mail.fourthcoffee.com/exchange"
+    Then carol is silently redirected to "https://mail.fourthcoffee.com/owa/"
+    And she is connected directly by CHI-CAS
+    And the rule that decided was "2007.exchange-vdir-to-owa"
+
+  Scenario: An Exchange 2007 CAS cannot open a mailbox on Exchange 2010
+    Given these Exchange servers:
+      | Name    | Site    | Version           | Roles   |
+      | CHI-E14 | Chicago | Exchange 2010 SP1 | Mailbox |
+    And these mailboxes:
+      | Name | Server  |
+      | kate | CHI-E14 |
+    When kate signs in to OWA at "https://mail.fourthcoffee.com/owa"
+    Then kate sees the error page "it is on a newer version of Exchange than this Client Access server"
+    And the rule that decided was "2007.newer-mailbox"
+
   Scenario: Setup fills InternalURL and leaves ExternalURL $null on a CAS without Internet presence
     Then Get-OwaVirtualDirectory on DAL-CAS shows:
       | InternalUrl | https://dal-cas.fourthcoffee.com/owa |
