@@ -31,7 +31,7 @@ export function nameList(text: string): string[] {
 }
 
 Given('the Exchange organization {string} in the forest {word}', async function (this: ScenarioWorld, name: string, forest: string) {
-  await located(this.locator, () => this.sim.writer.createOrganization({ name, forestDomain: forest }));
+  await located(this.locator, () => this.sim.declareOrganization({ name, forestDomain: forest }));
 });
 
 Given(/^the Active Directory sites? (.+)$/, async function (this: ScenarioWorld, names: string) {

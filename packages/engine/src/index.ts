@@ -1,6 +1,6 @@
 // The engine's public API. Steps, environments and the bench import from here, never from internals.
 
-export { ExchangeSimulation, type DirectoryEnvironment } from './simulation';
+export { ExchangeSimulation, ExchangeOrganization, type DirectoryEnvironment } from './simulation';
 export { VirtualClock, parseDuration } from './clock/clock';
 export { Trace, type Hop, type Decision } from './trace/trace';
 export { SimulatedBrowser, type BrowserUser, type Page } from './network/browser';

@@ -10,7 +10,8 @@ import { ClientAccessServer } from './redirection/client-access-server';
 import { LegacyExchangeServer } from './redirection/legacy-servers';
 import { PreAuthenticatingReverseProxy, type PublishingRule } from './redirection/reverse-proxy';
 import { InputError, unknownName } from './errors';
-import { ExchangeDirectory, TopologyCache } from './topology/reader';
+import { ExchangeDirectory, TopologyCache, type ServerView } from './topology/reader';
+import { ForestLayout } from './topology/layout';
 import { TopologyWriter, type NamingContexts } from './topology/writer';
 
 /** Where the directory comes from: the in-process server, OpenLDAP, … (see environments/). */
@@ -23,13 +24,45 @@ export interface DirectoryEnvironment {
   importEntries?(entries: readonly DirectoryWriteEntry[]): Promise<void>;
 }
 
-export class ExchangeSimulation {
-  readonly clock: VirtualClock;
+/**
+ * One Exchange organization of the scenario: its own forest (naming contexts) on the directory server, its
+ * own writer, topology cache and view of the directory. Several organizations share the network and clock.
+ */
+export class ExchangeOrganization {
   readonly cache: TopologyCache;
   readonly directory: ExchangeDirectory;
   readonly writer: TopologyWriter;
+
+  constructor(environment: DirectoryEnvironment, client: DirectoryClient, clock: VirtualClock, contexts?: NamingContexts) {
+    this.cache = new TopologyCache(clock);
+    this.directory = new ExchangeDirectory(client, this.cache, undefined, contexts);
+    this.writer = new TopologyWriter({
+      directory: client,
+      declareNamingContexts: (c) => environment.declareNamingContexts(c),
+      importEntries: environment.importEntries?.bind(environment),
+    });
+    this.writer.onChange(() => this.cache.invalidate());
+  }
+
+  /** The organization's name, once it is declared. */
+  get name(): string | undefined {
+    return this.writer.planner.layout?.organizationName;
+  }
+
+  get layout(): ForestLayout {
+    return this.writer.planner.requireLayout();
+  }
+}
+
+export class ExchangeSimulation {
+  readonly clock: VirtualClock;
   readonly network = new SimulatedNetwork();
+  /** Every organization of the scenario, in the order declared; the first exists from the start. */
+  readonly organizations: ExchangeOrganization[] = [];
+  /** The organization topology steps speak of: the one declared last, unless a step names another. */
+  current: ExchangeOrganization;
   private readonly endpoints = new Map<string, Endpoint>();
+  private readonly extraEndpoints: Array<() => Promise<Array<{ endpoint: Endpoint; hosts: string[] }>>> = [];
   private networkStale = true;
 
   private constructor(
@@ -40,17 +73,31 @@ export class ExchangeSimulation {
     private readonly ownsClient: boolean,
   ) {
     this.clock = clock;
-    this.cache = new TopologyCache(clock);
-    this.directory = new ExchangeDirectory(client, this.cache);
-    this.writer = new TopologyWriter({
-      directory: client,
-      declareNamingContexts: (c) => environment.declareNamingContexts(c),
-      importEntries: environment.importEntries?.bind(environment),
-    });
-    this.writer.onChange(() => {
-      this.cache.invalidate();
+    this.current = this.addOrganizationSlot();
+  }
+
+  private addOrganizationSlot(contexts?: NamingContexts): ExchangeOrganization {
+    const org = new ExchangeOrganization(this.environment, this.client, this.clock, contexts);
+    // Server names must be unique across the scenario's organizations: the network and trace name servers.
+    org.writer.planner.reservedServerNames = () => this.organizations.filter((o) => o !== org).flatMap((o) => o.writer.planner.serverNames());
+    org.writer.onChange(() => {
       this.networkStale = true;
     });
+    this.organizations.push(org);
+    return org;
+  }
+
+  /** The current organization's writer, cache and directory view (a one-organization scenario's only one). */
+  get writer(): TopologyWriter {
+    return this.current.writer;
+  }
+
+  get cache(): TopologyCache {
+    return this.current.cache;
+  }
+
+  get directory(): ExchangeDirectory {
+    return this.current.directory;
   }
 
   /**
@@ -65,28 +112,97 @@ export class ExchangeSimulation {
     return sim;
   }
 
+  /**
+   * Declares an organization in its own forest. The first one takes the slot every scenario starts with;
+   * each further one is another forest on the same directory server, read through its own naming contexts.
+   * The declared organization becomes the current one.
+   */
+  async declareOrganization(spec: { name: string; forestDomain: string }): Promise<ExchangeOrganization> {
+    const first = this.organizations[0];
+    if (!first.writer.planner.layout) {
+      await first.writer.createOrganization(spec);
+      this.current = first;
+      return first;
+    }
+    for (const org of this.organizations) {
+      const layout = org.layout;
+      if (layout.organizationName.toLowerCase() === spec.name.toLowerCase()) {
+        throw new InputError(`the Exchange organization "${spec.name}" is already declared`, { field: 'organization', value: spec.name });
+      }
+      if (layout.forestDomain === spec.forestDomain.toLowerCase()) {
+        throw new InputError(`the forest ${spec.forestDomain} already holds the organization "${layout.organizationName}"; each organization has its own forest`, { field: 'forest', value: spec.forestDomain });
+      }
+    }
+    // Validated by the planner before anything is written; the naming contexts follow from the domain.
+    const probe = new ForestLayout(spec.forestDomain.toLowerCase(), spec.name);
+    const org = this.addOrganizationSlot({ defaultNamingContext: probe.domainDn, configurationNamingContext: probe.configurationDn });
+    try {
+      await org.writer.createOrganization(spec);
+    } catch (e) {
+      this.organizations.pop();
+      throw e;
+    }
+    this.current = org;
+    return org;
+  }
+
+  /** The organization with this name (case-insensitive), or an InputError listing the declared ones. */
+  organization(name: string): ExchangeOrganization {
+    const org = this.organizations.find((o) => o.name?.toLowerCase() === name.toLowerCase());
+    if (!org) throw unknownName('an Exchange organization', name, this.organizations.map((o) => o.name ?? '').filter((n) => n), 'organization');
+    return org;
+  }
+
+  /** The organization holding a server of this name. */
+  organizationOfServer(name: string): ExchangeOrganization | undefined {
+    return this.organizations.find((o) => o.writer.planner.servers.has(name.toLowerCase()));
+  }
+
+  /** Adds endpoints that are not Exchange servers of an organization (the federation gateway), registered with the rest. */
+  addEndpointSource(source: () => Promise<Array<{ endpoint: Endpoint; hosts: string[] }>>): void {
+    this.extraEndpoints.push(source);
+    this.networkStale = true;
+  }
+
+  /** Marks the network for re-registration (a change outside the directory, e.g. a gateway's names). */
+  invalidateNetwork(): void {
+    this.networkStale = true;
+  }
+
   /** Registers a simulated server for each Exchange server with an HTTP presence, at its names. */
   async refreshNetwork(): Promise<void> {
     if (!this.networkStale) return;
-    await this.directory.prefetchConfiguration();
-    const servers = await this.directory.allServers();
     const registrations: Array<{ endpoint: Endpoint; hosts: string[] }> = [];
-    for (const server of servers) {
-      const vdir = await this.directory.virtualDirectory(server);
-      if (!vdir) continue; // Mailbox, Hub Transport, Edge: no web presence
-      const key = server.name.toLowerCase();
-      let endpoint = this.endpoints.get(key);
-      if (!endpoint) {
-        endpoint = server.release.family === '2003' ? new LegacyExchangeServer(server.name, this.directory) : new ClientAccessServer(server.name, this.directory);
-        this.endpoints.set(key, endpoint);
+    for (const org of this.organizations) {
+      if (!org.name) continue;
+      await org.directory.prefetchConfiguration();
+      const servers = await org.directory.allServers();
+      for (const server of servers) {
+        const vdir = await org.directory.virtualDirectory(server);
+        if (!vdir) continue; // Mailbox, Hub Transport, Edge: no web presence
+        const key = server.name.toLowerCase();
+        let endpoint = this.endpoints.get(key);
+        if (!endpoint) {
+          endpoint = this.serverEndpoint(org, server);
+          this.endpoints.set(key, endpoint);
+        }
+        const hosts = new Set<string>([server.fqdn]);
+        for (const url of [vdir.internalUrl, vdir.externalUrl, vdir.failbackUrl]) if (url) hosts.add(new URL(url).hostname);
+        for (const url of await this.serverUrls(org, server)) hosts.add(new URL(url).hostname);
+        registrations.push({ endpoint, hosts: [...hosts] });
       }
-      const hosts = new Set<string>([server.fqdn]);
-      for (const url of [vdir.internalUrl, vdir.externalUrl, vdir.failbackUrl]) if (url) hosts.add(new URL(url).hostname);
-      registrations.push({ endpoint, hosts: [...hosts] });
     }
+    for (const source of this.extraEndpoints) registrations.push(...(await source()));
     this.network.setServers(registrations);
     this.networkStale = false;
   }
+
+  /** Builds the simulated server for an Exchange server with a web presence (federation wraps it). */
+  serverEndpoint: (org: ExchangeOrganization, server: ServerView) => Endpoint = (org, server) =>
+    server.release.family === '2003' ? new LegacyExchangeServer(server.name, org.directory) : new ClientAccessServer(server.name, org.directory);
+
+  /** Further URLs whose names reach a server (its web services), besides its OWA virtual directory's. */
+  serverUrls: (org: ExchangeOrganization, server: ServerView) => Promise<string[]> = async () => [];
 
   /**
    * Puts a pre-authenticating reverse proxy in front of Client Access servers: DNS sends each published

@@ -52,6 +52,40 @@ export const ATTR = {
   recipientTypeDetails: 'msExchRecipientTypeDetails',
   displayName: 'displayName',
   userPassword: 'userPassword',
+  objectGUID: 'objectGUID',
+  targetAddress: 'targetAddress',
+  // Web services and Autodiscover virtual directories use msExchInternalHostName/msExchExternalHostName too.
+  // Accepted domains (CN=Accepted Domains,CN=Transport Settings,<org>)
+  acceptedDomainName: 'msExchAcceptedDomainName',
+  acceptedDomainFlags: 'msExchAcceptedDomainFlags',
+  /** An accepted domain that is federated links to the federated organization identifier. */
+  fedAcceptedDomainLink: 'msExchFedAcceptedDomainLink',
+  // Federation trust (CN=<name>,CN=Federation Trusts,<org>). Certificates are kept as base64 DER text here
+  // (AD stores them binary), the way security descriptors are kept as SDDL text.
+  fedApplicationId: 'msExchFedApplicationId',
+  fedApplicationUri: 'msExchFedApplicationUri',
+  fedTokenIssuerUri: 'msExchFedTokenIssuerURI',
+  fedTokenIssuerEpr: 'msExchFedTokenIssuerEPR',
+  fedTokenIssuerMetadataEpr: 'msExchFedTokenIssuerMetadataEPR',
+  fedTokenIssuerType: 'msExchFedTokenIssuerType',
+  fedTokenIssuerCertificate: 'msExchFedTokenIssuerCertificate',
+  fedTokenIssuerPrevCertificate: 'msExchFedTokenIssuerPrevCertificate',
+  fedMetadataPollInterval: 'msExchFedMetadataPollInterval',
+  fedOrgCertificate: 'msExchFedOrgCertificate',
+  /** Thumbprint of the certificate whose private key the servers use. */
+  fedOrgPrivCertificate: 'msExchFedOrgPrivCertificate',
+  fedOrgNextCertificate: 'msExchFedOrgNextCertificate',
+  fedOrgPrevCertificate: 'msExchFedOrgPrevCertificate',
+  // Federated organization identifier (CN=Federation,<org>) and organization relationships below it
+  fedAccountNamespace: 'msExchFedAccountNamespace',
+  fedIsEnabled: 'msExchFedIsEnabled',
+  /** DelegationTrustLink: the trust used to request delegation tokens. */
+  fedDelegationTrust: 'msExchFedDelegationTrust',
+  fedOrgAdminContact: 'msExchFedOrgAdminContact',
+  fedDomainNames: 'msExchFedDomainNames',
+  fedTargetApplicationUri: 'msExchFedTargetApplicationURI',
+  fedTargetAutodiscoverEpr: 'msExchFedTargetAutodiscoverEPR',
+  fedEnabledActions: 'msExchFedEnabledActions',
   // Security descriptors, kept as SDDL text (AD stores them binary; see INVENTED_ATTRIBUTES)
   securityDescriptor: 'nTSecurityDescriptor',
 } as const;
@@ -100,6 +134,13 @@ export const OBJECT_CLASS = {
   computer: 'computer',
   group: 'group',
   domainDns: 'domainDNS',
+  contact: 'contact',
+  webServicesVirtualDirectory: 'msExchWebServicesVirtualDirectory',
+  autodiscoverVirtualDirectory: 'msExchAutoDiscoverVirtualDirectory',
+  acceptedDomain: 'msExchAcceptedDomain',
+  federationTrust: 'msExchFedTrust',
+  federatedOrganizationId: 'msExchFedOrgId',
+  organizationRelationship: 'msExchFedSharingRelationship',
   configuration: 'configuration',
 } as const;
 
@@ -165,6 +206,8 @@ export const WELL_KNOWN = {
   /** Exchange 2003's first administrative group; 2003 servers live there, not in the 2007+ group. */
   legacyAdminGroup: 'First Administrative Group',
   owaVirtualDirectory: 'owa (Default Web Site)',
+  ewsVirtualDirectory: 'EWS (Default Web Site)',
+  autodiscoverVirtualDirectory: 'Autodiscover (Default Web Site)',
   legacyExchangeVirtualDirectory: 'Exchange (Default Web Site)',
   /** Exchange 2003's domain group (CN=Users); 2007 servers that proxy to 2003 back ends must be in it too. */
   exchangeDomainServers: 'Exchange Domain Servers',

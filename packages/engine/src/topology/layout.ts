@@ -70,6 +70,44 @@ export class ForestLayout {
     return joinDn(rdn('CN', WELL_KNOWN.owaVirtualDirectory), this.httpContainerDn(serverDn));
   }
 
+  webServicesVirtualDirectoryDn(serverDn: string): string {
+    return joinDn(rdn('CN', WELL_KNOWN.ewsVirtualDirectory), this.httpContainerDn(serverDn));
+  }
+
+  autodiscoverVirtualDirectoryDn(serverDn: string): string {
+    return joinDn(rdn('CN', WELL_KNOWN.autodiscoverVirtualDirectory), this.httpContainerDn(serverDn));
+  }
+
+  // Federation objects live in the organization container of the Configuration naming context.
+  get federationTrustsDn(): string {
+    return joinDn(rdn('CN', 'Federation Trusts'), this.organizationDn);
+  }
+
+  federationTrustDn(name: string): string {
+    return joinDn(rdn('CN', name), this.federationTrustsDn);
+  }
+
+  /** The federated organization identifier; organization relationships are its children. */
+  get federatedOrganizationIdDn(): string {
+    return joinDn(rdn('CN', 'Federation'), this.organizationDn);
+  }
+
+  organizationRelationshipDn(name: string): string {
+    return joinDn(rdn('CN', name), this.federatedOrganizationIdDn);
+  }
+
+  get transportSettingsDn(): string {
+    return joinDn(rdn('CN', 'Transport Settings'), this.organizationDn);
+  }
+
+  get acceptedDomainsDn(): string {
+    return joinDn(rdn('CN', 'Accepted Domains'), this.transportSettingsDn);
+  }
+
+  acceptedDomainDn(name: string): string {
+    return joinDn(rdn('CN', name), this.acceptedDomainsDn);
+  }
+
   /** Exchange 2003: the /Exchange virtual directory under HTTP virtual server 1. */
   legacyHttpVirtualServerDn(serverDn: string): string {
     return joinDn(rdn('CN', '1'), this.httpContainerDn(serverDn));

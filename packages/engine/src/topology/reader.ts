@@ -135,13 +135,20 @@ export class ExchangeDirectory {
     private readonly client: DirectoryClient,
     private readonly cache: TopologyCache,
     private readonly log: (record: SearchRecord & { cached?: boolean }) => void = () => undefined,
-  ) {}
+    /** The forest's naming contexts, when the server holds more than one forest (else read from the RootDSE). */
+    contexts?: NamingContextsView,
+  ) {
+    this.contexts = contexts;
+  }
 
   /** The same directory and cache, recording its lookups somewhere else (one trace hop). */
   withLog(log: (record: SearchRecord & { cached?: boolean }) => void): ExchangeDirectory {
-    const view = new ExchangeDirectory(this.client, this.cache, log);
-    view.contexts = this.contexts;
-    return view;
+    return new ExchangeDirectory(this.client, this.cache, log, this.contexts);
+  }
+
+  /** A search outside the views above (federation objects, contacts), logged like every other one. */
+  lookup(base: string, filter: Filter, scope: 'base' | 'one' | 'sub', attributes: readonly string[]): Promise<Entry[]> {
+    return this.search(base, filter, scope, attributes);
   }
 
   private async search(base: string, filter: Filter, scope: 'base' | 'one' | 'sub', attributes: readonly string[]): Promise<Entry[]> {

@@ -96,6 +96,8 @@ export class TopologyPlanner {
   readonly mailboxes = new Map<string, DeclaredMailbox>();
   private usedAdminGroups = new Set<string>();
   groupSids: { exchangeServers: string; exchangeDomainServers: string } = { exchangeServers: '', exchangeDomainServers: '' };
+  /** Server names other organizations of the scenario hold (the network names servers by name). */
+  reservedServerNames: () => readonly string[] = () => [];
 
   requireLayout(): ForestLayout {
     if (!this.layout) {
@@ -159,6 +161,16 @@ export class TopologyPlanner {
       { dn: layout.organizationDn, attributes: { objectClass: [c.top, c.container, c.organization], cn: spec.name } },
       { dn: layout.administrativeGroupsDn, attributes: { objectClass: [c.top, 'msExchAdminGroupContainer'], cn: 'Administrative Groups' } },
       ...this.adminGroupEntries(layout, adminGroup),
+      // Setup makes the forest's domain the first (authoritative, default) accepted domain and leaves an
+      // empty federated organization identifier and Federation Trusts container behind.
+      { dn: layout.transportSettingsDn, attributes: { objectClass: [c.top, c.container], cn: 'Transport Settings' } },
+      { dn: layout.acceptedDomainsDn, attributes: { objectClass: [c.top, c.container], cn: 'Accepted Domains' } },
+      {
+        dn: layout.acceptedDomainDn(layout.forestDomain),
+        attributes: { objectClass: [c.top, c.acceptedDomain], cn: layout.forestDomain, [ATTR.acceptedDomainName]: layout.forestDomain, [ATTR.acceptedDomainFlags]: '0' },
+      },
+      { dn: layout.federationTrustsDn, attributes: { objectClass: [c.top, c.container], cn: 'Federation Trusts' } },
+      { dn: layout.federatedOrganizationIdDn, attributes: { objectClass: [c.top, c.federatedOrganizationId], cn: 'Federation', [ATTR.fedIsEnabled]: 'FALSE' } },
     ];
     return {
       adds,
@@ -219,6 +231,9 @@ export class TopologyPlanner {
         checkName('server', spec.name, /^[A-Za-z0-9][A-Za-z0-9-]{0,14}$/, 'a NetBIOS computer name: up to 15 letters, digits and hyphens', 'Name');
         const key = spec.name.toLowerCase();
         if (this.servers.has(key) || batchNames.has(key)) throw new InputError(`the server "${spec.name}" is declared twice`, { field: 'Name', value: spec.name });
+        if (this.reservedServerNames().some((n) => n.toLowerCase() === key)) {
+          throw new InputError(`the server name "${spec.name}" is taken by another organization of this scenario; give each organization's servers their own names`, { field: 'Name', value: spec.name });
+        }
         batchNames.add(key);
         const site = this.sites.get(spec.site.toLowerCase());
         if (!site) throw unknownName('a site', spec.site, this.siteNames(), 'Site');
@@ -394,6 +409,27 @@ export class TopologyPlanner {
       if (r.family === '2010') vdir[ATTR.legacyRedirectType] = 'Silent';
       if (r.family === '2010' && r.servicePack >= 2) vdir[ATTR.crossSiteRedirectType] = 'Manual';
       entries.push({ dn: vdirDn, attributes: vdir });
+      // Exchange Web Services and Autodiscover: setup fills InternalUrl; ExternalUrl stays $null, which is
+      // exactly what leaves a partner organization without an EWS URL until Set-WebServicesVirtualDirectory.
+      entries.push(
+        {
+          dn: layout.webServicesVirtualDirectoryDn(s.dn),
+          attributes: {
+            objectClass: [c.top, c.virtualDirectory, c.webServicesVirtualDirectory],
+            cn: WELL_KNOWN.ewsVirtualDirectory,
+            [ATTR.internalHostName]: `https://${s.fqdn}/EWS/Exchange.asmx`,
+            [ATTR.metabasePath]: `IIS://${s.fqdn}/W3SVC/1/ROOT/EWS`,
+          },
+        },
+        {
+          dn: layout.autodiscoverVirtualDirectoryDn(s.dn),
+          attributes: {
+            objectClass: [c.top, c.virtualDirectory, c.autodiscoverVirtualDirectory],
+            cn: WELL_KNOWN.autodiscoverVirtualDirectory,
+            [ATTR.metabasePath]: `IIS://${s.fqdn}/W3SVC/1/ROOT/Autodiscover`,
+          },
+        },
+      );
     }
     return entries;
   }
@@ -608,6 +644,22 @@ export class TopologyPlanner {
     return { dn, modifications: mods };
   }
 
+  /** Set-WebServicesVirtualDirectory -InternalUrl/-ExternalUrl: null clears ($null), undefined leaves it. */
+  planWebServicesVirtualDirectory(serverName: string, change: { internalUrl?: string | null; externalUrl?: string | null }): Plan {
+    const layout = this.requireLayout();
+    const server = this.server(serverName, 'Identity');
+    if (!server.owaVirtualDirectoryDn) {
+      throw new InputError(`${server.name} has no EWS virtual directory: it is not an Exchange 2007 or 2010 Client Access server`, { field: 'Identity', value: serverName });
+    }
+    const modifications: Modification[] = [];
+    for (const [attribute, field, value] of [[ATTR.internalHostName, 'InternalUrl', change.internalUrl], [ATTR.externalHostName, 'ExternalUrl', change.externalUrl]] as const) {
+      if (value === undefined) continue;
+      if (value !== null) checkUrl(value, field);
+      modifications.push({ operation: 'replace', attribute, values: value === null ? [] : [value] });
+    }
+    return { adds: [], modifies: [{ dn: layout.webServicesVirtualDirectoryDn(server.dn), modifications }], commit: () => undefined };
+  }
+
   /** Adds or removes a server's computer account in Exchange Domain Servers or Exchange Servers. */
   planGroupMembership(serverName: string, group: 'Exchange Domain Servers' | 'Exchange Servers', member: boolean): Plan {
     const layout = this.requireLayout();
@@ -684,6 +736,11 @@ export class TopologyWriter {
     const entry = await this.target.directory.read(target.dn, and(eq(ATTR.objectClass, OBJECT_CLASS.exchangeServer)), [ATTR.securityDescriptor]);
     const current = entry?.get(ATTR.securityDescriptor) ?? 'D:';
     await this.apply(this.planner.planExtendedRightOnServer(targetServer, trusteeServer, rightsGuid, allow, current));
+  }
+
+  /** Applies a plan built elsewhere (federation objects): same all-or-nothing write, same change notice. */
+  applyPlan(plan: Plan): Promise<void> {
+    return this.apply(plan);
   }
 
   private async apply(plan: Plan): Promise<void> {

@@ -162,6 +162,7 @@ export const DN_ATTRIBUTES = new AttributeNameSet([
   'msExchServerSite',
   'msExchOwningServer',
   'msExchFedDelegationTrust',
+  'msExchFedAcceptedDomainLink',
   'msExchRPCClientAccessServer',
 ]);
 
@@ -187,7 +188,7 @@ const SCHEMA_SPELLINGS = [
   'msExchRecipientDisplayType', 'msExchInternalHostName', 'msExchExternalHostName',
   'msExchInternalAuthenticationMethods', 'msExchExternalAuthenticationMethods', 'msExchMetabasePath',
   'msExch2003Url', 'msExchOWAFailbackURL', 'msExchOWARedirectToOptimalOWAServer',
-  'msExchOwaVirtualDirectoryType', 'siteObject', 'serverReference',
+  'msExchOwaVirtualDirectoryType', 'siteObject', 'serverReference', 'msExchFedAcceptedDomainLink',
 ];
 
 const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9-]*$|^[0-9]+(\.[0-9]+)*$/;
@@ -448,6 +449,9 @@ export class DirectoryStore {
   /** Interned values: long ones (see intern) and indexed ones held by several entries (see indexValue). */
   private values = new Map<string, string>();
   private contexts: Required<NamingContextsSpec> | undefined;
+  /** Further forests held by the same server (a scenario with several organizations); the RootDSE's
+   *  defaultNamingContext stays the first forest's, `namingContexts` lists them all. */
+  private otherForests: Array<Required<NamingContextsSpec>> = [];
   private contextDns = new Set<string>();
   /** How many entries filters were evaluated against since construction or the last reset. */
   entriesScanned = 0;
@@ -469,6 +473,7 @@ export class DirectoryStore {
     this.rootShape = new Shape([]);
     this.values = new Map();
     this.contexts = undefined;
+    this.otherForests = [];
     this.contextDns = new Set();
     this.entriesScanned = 0;
     this.seedSpellings();
@@ -484,6 +489,10 @@ export class DirectoryStore {
 
   // -- naming contexts ------------------------------------------------------------------------------
 
+  /**
+   * Declares a forest's naming contexts. The first forest declared is the server's own (its RootDSE's
+   * defaultNamingContext); declaring the same forest again replaces it; another forest is added beside it.
+   */
   setNamingContexts(ctx: NamingContextsSpec): void {
     const full: Required<NamingContextsSpec> = {
       defaultNamingContext: ctx.defaultNamingContext,
@@ -491,12 +500,20 @@ export class DirectoryStore {
       rootDomainNamingContext: ctx.rootDomainNamingContext ?? ctx.defaultNamingContext,
       schemaNamingContext: ctx.schemaNamingContext ?? `CN=Schema,${ctx.configurationNamingContext}`,
     };
+    const key = (c: Required<NamingContextsSpec>) => fastNormalizeDn(c.defaultNamingContext);
+    const forests = this.contexts ? [this.contexts, ...this.otherForests] : [];
+    const same = forests.findIndex((f) => key(f) === key(full));
+    if (same === -1) forests.push(full);
+    else forests[same] = full;
     const dns = new Set<string>();
-    for (const dn of [full.defaultNamingContext, full.configurationNamingContext, full.schemaNamingContext, full.rootDomainNamingContext]) {
-      dns.add(this.normalizeOrThrow(dn, `naming context "${dn}"`));
+    for (const f of forests) {
+      for (const dn of [f.defaultNamingContext, f.configurationNamingContext, f.schemaNamingContext, f.rootDomainNamingContext]) {
+        dns.add(this.normalizeOrThrow(dn, `naming context "${dn}"`));
+      }
     }
     const previous = this.contextDns;
-    this.contexts = full;
+    this.contexts = forests[0];
+    this.otherForests = forests.slice(1);
     this.contextDns = dns;
     // A naming context is the root of its own partition: a subtree search of the domain does not descend
     // into CN=Configuration,DC=… even though the DNs nest. Re-link entries whose role changed.
@@ -519,7 +536,7 @@ export class DirectoryStore {
       const c = this.contexts;
       const seen = new Set<string>();
       const contexts: string[] = [];
-      for (const dn of [c.defaultNamingContext, c.configurationNamingContext, c.schemaNamingContext, c.rootDomainNamingContext]) {
+      for (const dn of [c, ...this.otherForests].flatMap((f) => [f.defaultNamingContext, f.configurationNamingContext, f.schemaNamingContext, f.rootDomainNamingContext])) {
         const n = fastNormalizeDn(dn);
         if (!seen.has(n)) {
           seen.add(n);
