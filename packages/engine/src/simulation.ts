@@ -208,7 +208,7 @@ export class ExchangeSimulation {
    * Puts a pre-authenticating reverse proxy in front of Client Access servers: DNS sends each published
    * namespace to it, and it forwards to the server its publishing rule names.
    */
-  async publishThroughReverseProxy(name: string, rules: readonly PublishingRule[]): Promise<void> {
+  async publishThroughReverseProxy(name: string, rules: readonly PublishingRule[]): Promise<PreAuthenticatingReverseProxy> {
     const layout = this.writer.planner.requireLayout();
     if (this.network.hasServer(name) || this.writer.planner.servers.has(name.toLowerCase())) {
       throw new InputError(`"${name}" already names a server or a reverse proxy`, { value: name });
@@ -223,8 +223,17 @@ export class ExchangeSimulation {
         throw e instanceof InputError ? e.at(i) : e;
       }
     });
-    this.network.addAppliance(new PreAuthenticatingReverseProxy(name, this.directory, rules, layout.forestDomain));
+    const proxy = new PreAuthenticatingReverseProxy(name, this.directory, rules, layout.forestDomain);
+    this.network.addAppliance(proxy);
     for (const rule of rules) this.network.setDnsRecord(rule.namespace, [name]);
+    return proxy;
+  }
+
+  /** A reverse proxy a step declared, by name. */
+  reverseProxy(name: string): PreAuthenticatingReverseProxy {
+    const proxy = this.network.appliance(name);
+    if (!(proxy instanceof PreAuthenticatingReverseProxy)) throw new InputError(`"${name}" is not a reverse proxy of this scenario`, { value: name });
+    return proxy;
   }
 
   browser(name: string, user: BrowserUser): SimulatedBrowser {

@@ -109,6 +109,10 @@ export class SimulatedNetwork {
     this.appliances.set(endpoint.server.toLowerCase(), endpoint);
   }
 
+  appliance(name: string): Endpoint | undefined {
+    return this.appliances.get(name.toLowerCase());
+  }
+
   private endpoint(name: string): Endpoint | undefined {
     const key = name.toLowerCase();
     return this.endpoints.get(key) ?? this.appliances.get(key);

@@ -30,6 +30,11 @@ const LOGON_PATH = '/CookieAuth.dll';
 export class PreAuthenticatingReverseProxy implements Endpoint {
   private readonly sessions = new Map<string, ListenerSession>();
   private next = 1;
+  /**
+   * Paths published without pre-authentication (seed 002: federation's WS-Security endpoints must reach the
+   * Client Access server as they are, because the gateway's token, not the proxy, authenticates them).
+   */
+  readonly passThroughPaths: string[] = [];
 
   constructor(
     readonly server: string,
@@ -45,6 +50,11 @@ export class PreAuthenticatingReverseProxy implements Endpoint {
     const rule = this.rules.find((r) => r.namespace.toLowerCase() === url.hostname.toLowerCase());
     if (!rule) return htmlResponse(errorPage('Not Found', this.server), 404);
     const cookieName = `TMGSession-${rule.listener}`;
+
+    if (this.passThroughPaths.some((p) => p.toLowerCase() === url.pathname.toLowerCase().replace(/\/+$/, ''))) {
+      ctx.hop.notes.push(`${url.pathname} is published without pre-authentication: passed through to ${rule.server}`);
+      return this.forward(request, new Headers(request.headers), rule, ctx);
+    }
 
     if (url.pathname === LOGON_PATH) {
       const destination = url.searchParams.get('curl') ?? new URL('/owa/', url).toString();
@@ -80,6 +90,10 @@ export class PreAuthenticatingReverseProxy implements Endpoint {
     const own = (request.headers.get('cookie') ?? '').split(';').map((c) => c.trim()).filter((c) => c && !c.startsWith('TMGSession-'));
     if (own.length) headers.set('cookie', own.join('; '));
     headers.set('authorization', `Basic ${Buffer.from(`${session.logonName}:${session.password}`).toString('base64')}`);
+    return this.forward(request, headers, rule, ctx);
+  };
+
+  private async forward(request: Request, headers: Headers, rule: PublishingRule, ctx: RequestContext): Promise<Response> {
     const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
     try {
       const response = await ctx.fetch(new Request(request.url, { method: request.method, headers, body, redirect: 'manual' }), { toServer: rule.server });
@@ -88,5 +102,5 @@ export class PreAuthenticatingReverseProxy implements Endpoint {
       if (err instanceof NetworkError) return htmlResponse(errorPage(`${rule.server} did not respond to ${this.server}.`, this.server), 502);
       throw err;
     }
-  };
+  }
 }

@@ -412,6 +412,13 @@ export class ExchangeDirectory {
     return sids;
   }
 
+  /** Is the object a (direct or nested) member of the group with this DN? */
+  async isMemberOfGroupDn(memberDn: string, groupDn: string): Promise<boolean> {
+    const group = await this.view(`group-dn|${groupDn.toLowerCase()}`, () => ({ base: groupDn, filter: eq(ATTR.objectClass, OBJECT_CLASS.group), scope: 'base', attributes: [ATTR.objectSid] }), (e) => e[0]);
+    const sid = group?.get(ATTR.objectSid);
+    return sid !== undefined && (await this.tokenGroupSids(memberDn)).includes(sid);
+  }
+
   /** Is the object a (direct or nested) member of the group with this common name in its domain? */
   async isMemberOfGroupNamed(memberDn: string, groupName: string): Promise<boolean> {
     const { defaultNamingContext } = await this.namingContexts();

@@ -1,0 +1,279 @@
+// Steps for federation and cross-organization free/busy: shell commands run in an organization, certificates
+// and clocks, DNS TXT records, calendars, free/busy lookups from a client, and what they show. They parse;
+// the engine (Federation, runShell, askFreeBusy) does the work.
+
+import { Given, Then, When, type DataTable } from '@cucumber/cucumber';
+import {
+  BUSY_TYPES,
+  FREE_BUSY_CLIENTS,
+  InputError,
+  askFreeBusy,
+  parseDuration,
+  runShell,
+  type BusyType,
+  type FreeBusyAnswer,
+  type FreeBusyClient,
+  type GatewayInstanceName,
+} from '@exchange-scenarios/engine';
+import { expect } from 'expect';
+import { located } from '../support/input-errors';
+import { Table } from '../support/tables';
+import { DEFAULT_PASSWORD, type ScenarioWorld } from '../support/world';
+
+async function run(world: ScenarioWorld, organization: string, text: string): Promise<void> {
+  await located(world.locator, async () => {
+    const org = world.federation.organization(organization);
+    world.shellOutput = await runShell(text, org);
+  });
+}
+
+Given(/^the (\S+) administrator (?:runs|has run):$/, async function (this: ScenarioWorld, org: string, text: string) {
+  await run(this, org, text);
+});
+
+Given(/^the (\S+) administrator (?:runs|has run) "(.*)"$/, async function (this: ScenarioWorld, org: string, text: string) {
+  await run(this, org, text);
+});
+
+When(/^the (\S+) administrator tries:$/, async function (this: ScenarioWorld, org: string, text: string) {
+  this.refusal = undefined;
+  try {
+    this.shellOutput = await runShell(text, this.federation.organization(org));
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    this.refusal = e.message;
+  }
+});
+
+Then('the command fails saying {string}', function (this: ScenarioWorld, text: string) {
+  expect(this.refusal ?? '(the command succeeded)').toContain(text);
+});
+
+When(/^the (\S+) administrator uses the New Federation Trust wizard(?: to create "([^"]*)")?$/, async function (this: ScenarioWorld, org: string, name: string | undefined) {
+  await located(this.locator, async () => {
+    this.shellOutput = await this.federation.organization(org).newFederationTrust({ name: name ?? 'Microsoft Federation Gateway', viaConsole: true });
+  });
+});
+
+Then('the output shows:', function (this: ScenarioWorld, table: DataTable) {
+  const records = this.shellOutput?.records ?? [];
+  const rows = table.hashes();
+  expect(records.length).toBeGreaterThanOrEqual(rows.length);
+  rows.forEach((expected, i) => {
+    const actual = records[i];
+    for (const [key, value] of Object.entries(expected)) {
+      if (!(key in actual)) throw new Error(`the output has no property ${key}; it has ${Object.keys(actual).join(', ')}`);
+      expect(`${key}: ${actual[key]}`).toBe(`${key}: ${value}`);
+    }
+  });
+});
+
+Then('the output includes:', function (this: ScenarioWorld, text: string) {
+  const printed = [...(this.shellOutput?.lines ?? []), ...(this.shellOutput?.records ?? []).map((r) => Object.entries(r).map(([k, v]) => `${k} : ${v}`).join('\n'))].join('\n');
+  for (const line of text.split('\n').map((l) => l.trim()).filter((l) => l)) expect(printed).toContain(line);
+});
+
+Then(/^the output's last line is "(.*)"$/, function (this: ScenarioWorld, text: string) {
+  const lines = this.shellOutput?.lines ?? [];
+  expect(lines[lines.length - 1]).toBe(text);
+});
+
+Then(/^Test-FederationTrust reports (\d{4}) (Success|Error)$/, function (this: ScenarioWorld, id: string, type: string) {
+  const record = (this.shellOutput?.records ?? []).find((r) => r.Id === id);
+  if (!record) throw new Error(`no record ${id}; records: ${(this.shellOutput?.records ?? []).map((r) => `${r.Id} ${r.Type}`).join(', ')}`);
+  expect(`${record.Id} ${record.Type}: ${record.Message}`).toMatch(new RegExp(`^${id} ${type}:`));
+});
+
+// ---- certificates, clocks, DNS ---------------------------------------------------------------------
+
+Given(/^(\S+)'s servers are (\d+) hours? ahead of GMT$/, function (this: ScenarioWorld, org: string, hours: string) {
+  this.federation.organization(org).timeZoneOffsetMinutes = Number(hours) * 60;
+});
+
+Given('{word} has a certificate {string} issued by {string}', async function (this: ScenarioWorld, org: string, name: string, ca: string) {
+  await located(this.locator, () => this.federation.organization(org).addCertificate({ friendlyName: name, issuedBy: ca }));
+});
+
+Given(/^(\S+) has a self-signed certificate "([^"]*)"(?: that expires in (.+))?$/, async function (this: ScenarioWorld, org: string, name: string, expires: string | undefined) {
+  await located(this.locator, async () => {
+    const f = this.federation.organization(org);
+    const validTo = expires ? new Date(this.sim.clock.millis() + parseDuration(expires)) : undefined;
+    await f.addCertificate({ friendlyName: name, validFrom: expires ? new Date(this.sim.clock.millis() - 86_400_000) : undefined, validTo });
+  });
+});
+
+Given(/^(\S+) publishes the domain proof of (\S+) in DNS$/, async function (this: ScenarioWorld, org: string, domain: string) {
+  await located(this.locator, async () => {
+    const out = await this.federation.organization(org).getFederatedDomainProof(domain);
+    this.dns.addTxt(domain, out.records[0].Proof);
+  });
+});
+
+Given('the TXT record {string} is published for {word}', function (this: ScenarioWorld, value: string, domain: string) {
+  this.dns.addTxt(domain, value);
+});
+
+When(/^(?:the )?(?:Microsoft Federation Gateway|MFG) \((business|consumer)\) rotates its signing certificate$/, async function (this: ScenarioWorld, instance: GatewayInstanceName) {
+  await this.federation.gateways[instance].rotateSigningCertificate();
+});
+
+When(/^(\d+(?:\.\d+)? (?:seconds?|minutes?|hours?|days?)) pass(?:es)?$/, function (this: ScenarioWorld, duration: string) {
+  this.sim.clock.advance(parseDuration(duration));
+});
+
+/**
+ * The runbook of seed 002 part I for an organization: a certificate (self-signed, or from a CA), the trust,
+ * the account namespace as an accepted domain, both domain proofs in DNS, the organization identifier and
+ * the primary domain as a federated domain.
+ */
+Given(/^(\S+) is federated(?: using a certificate from "([^"]*)")?$/, async function (this: ScenarioWorld, org: string, ca: string | undefined) {
+  await located(this.locator, async () => {
+    const f = this.federation.organization(org);
+    const domain = f.org.layout.forestDomain;
+    const ns = `exchangedelegation.${domain}`;
+    const cert = ca ? await f.addCertificate({ friendlyName: 'Federation (CA)', issuedBy: ca }) : await f.addCertificate({ friendlyName: 'Exchange Delegated Federation' });
+    await f.newFederationTrust({ name: 'Microsoft Federation Gateway', thumbprint: cert.certificate.thumbprint });
+    await f.newAcceptedDomain('Federation Domain', ns);
+    for (const d of [ns, domain]) this.dns.addTxt(d, (await f.getFederatedDomainProof(d)).records[0].Proof);
+    await f.setFederatedOrganizationIdentifier({ delegationFederationTrust: 'Microsoft Federation Gateway', accountNamespace: ns, enabled: true });
+    await f.addFederatedDomain(domain);
+  });
+});
+
+// ---- calendars ------------------------------------------------------------------------------------------
+
+Given(/^(\S+@\S+)'s calendar (?:holds|has):$/, async function (this: ScenarioWorld, address: string, table: DataTable) {
+  await located(this.locator, async () => {
+    const t = new Table(table, { Start: { required: true }, End: { required: true }, BusyType: {}, Subject: {}, Location: {}, Private: {} });
+    const events = t.map((row) => {
+      const start = new Date(row.required('Start'));
+      const end = new Date(row.required('End'));
+      if (Number.isNaN(start.getTime())) throw new InputError(`"${row.get('Start')}" is not a date and time such as 2011-12-12T10:00Z`, { field: 'Start', value: row.get('Start') });
+      if (Number.isNaN(end.getTime()) || end <= start) throw new InputError(`"${row.get('End')}" is not a date and time after Start`, { field: 'End', value: row.get('End') });
+      return { start, end, busyType: (row.oneOf('BusyType', BUSY_TYPES) ?? 'Busy') as BusyType, subject: row.get('Subject'), location: row.get('Location'), isPrivate: row.boolean('Private') ?? false };
+    });
+    const org = await this.federation.organizationOfAddress(address);
+    if (!org) throw new InputError(`${address} is not an address of any organization of this scenario`, { value: address });
+    const user = await org.org.directory.findUserByLogonName(address);
+    if (!user) throw new InputError(`${address} has no mailbox in ${org.name}`, { value: address });
+    org.mailboxes.calendar(user.primarySmtpAddress).events.push(...events);
+  });
+});
+
+Given('{word} has the group {string} with members {}', async function (this: ScenarioWorld, org: string, group: string, members: string) {
+  await located(this.locator, () => this.federation.organization(org).newGroup(group, members.split(/\s*,\s*|\s+and\s+/).filter((m) => m)));
+});
+
+// ---- free/busy lookups -------------------------------------------------------------------------------------
+
+When(/^(\S+@\S+) asks for the free\/busy of (\S+@\S+)(?: (?:from|in|with) (Outlook 2010|Outlook 2007|OWA))?(?: on (\d{4}-\d{2}-\d{2}))?$/, async function (this: ScenarioWorld, user: string, address: string, client: string | undefined, day: string | undefined) {
+  await located(this.locator, async () => {
+    if (client && !FREE_BUSY_CLIENTS.includes(client as FreeBusyClient)) throw new InputError(`"${client}" is not a client`, { accepted: FREE_BUSY_CLIENTS });
+    const date = day ?? this.sim.clock.now().toISOString().slice(0, 10);
+    // A working day in 30-minute intervals, as Outlook's scheduling assistant asks.
+    const window = { start: new Date(`${date}T08:00:00Z`), end: new Date(`${date}T18:00:00Z`) };
+    this.lookup = await askFreeBusy(this.federation, { user, password: DEFAULT_PASSWORD, client: (client ?? 'Outlook 2010') as FreeBusyClient, addresses: [address], window, intervalMinutes: 30, view: 'DetailedMerged' });
+    this.lastUser = user;
+  });
+});
+
+function answer(world: ScenarioWorld): FreeBusyAnswer {
+  if (!world.lookup) throw new Error('no free/busy lookup was made in this scenario');
+  if (world.lookup.clientRefusal) throw new Error(`the client sent nothing: ${world.lookup.clientRefusal}`);
+  const a = world.lookup.answers[0];
+  if (!a) throw new Error('the lookup returned no answer');
+  return a;
+}
+
+function describe(a: FreeBusyAnswer): string {
+  if (a.responseClass !== 'Success') return `${a.responseCode}: ${a.messageText ?? ''}`;
+  return `${a.view?.type}: ${(a.view?.events ?? []).map((e) => `${e.start.toISOString().slice(11, 16)}-${e.end.toISOString().slice(11, 16)} ${e.busyType}${e.subject !== undefined ? ` "${e.subject}"` : ''}${e.location !== undefined ? ` @ ${e.location}` : ''}`).join(', ') || 'no items'}`;
+}
+
+Then(/^(?:s?he|they|\S+@\S+) sees? busy times with subject and location$/, function (this: ScenarioWorld) {
+  const a = answer(this);
+  expect(describe(a)).toMatch(/^Detailed/);
+  const events = a.view?.events ?? [];
+  expect(events.length).toBeGreaterThan(0);
+  for (const e of events.filter((x) => !x.isPrivate)) expect(`${e.subject ?? '(no subject)'} @ ${e.location ?? '(no location)'}`).not.toContain('(no ');
+});
+
+Then(/^(?:s?he|they|\S+@\S+) sees? busy times only$/, function (this: ScenarioWorld) {
+  const a = answer(this);
+  expect(describe(a)).toMatch(/^FreeBusy/);
+  const events = a.view?.events ?? [];
+  expect(events.length).toBeGreaterThan(0);
+  for (const e of events) expect(e.subject ?? e.location ?? 'none').toBe('none');
+});
+
+Then(/^(?:s?he|they|\S+@\S+) sees? these items:$/, function (this: ScenarioWorld, table: DataTable) {
+  const a = answer(this);
+  const expected = table.hashes();
+  const got = (a.view?.events ?? []).map((e) => ({ Start: e.start.toISOString().slice(11, 16), End: e.end.toISOString().slice(11, 16), BusyType: e.busyType, Subject: e.subject ?? '', Location: e.location ?? '' }));
+  const shown = got.map((g) => Object.fromEntries(Object.keys(expected[0] ?? {}).map((k) => [k, (g as Record<string, string>)[k] ?? ''])));
+  expect(shown).toEqual(expected);
+});
+
+Then('the merged free\\/busy is {string}', function (this: ScenarioWorld, digits: string) {
+  expect(answer(this).view?.mergedFreeBusy).toBe(digits);
+});
+
+Then(/^the lookup (?:fails|is refused) with (Error\w+)$/, function (this: ScenarioWorld, code: string) {
+  expect(describe(answer(this))).toMatch(new RegExp(`^${code}:`));
+});
+
+Then(/^the lookup fails with (Error\w+) saying "(.*)"$/, function (this: ScenarioWorld, code: string, text: string) {
+  const a = answer(this);
+  expect(describe(a)).toMatch(new RegExp(`^${code}:`));
+  expect(a.messageText ?? '').toContain(text);
+});
+
+Then(/^the lookup (broke|stopped) at step (\d+) of 11$/, function (this: ScenarioWorld, _verb: string, step: string) {
+  if (!this.lookup) throw new Error('no free/busy lookup was made');
+  const hops = this.sim.network.trace.hops.slice(this.lookup.firstHop);
+  const failed = hops.flatMap((h) => h.decisions).filter((d) => d.outcome?.kind === 'failed' && d.rule.startsWith('step-'));
+  expect(failed.map((d) => d.reason).join('\n') || '(no step failed)').toContain(`✗ ${step}. `);
+});
+
+Then('every step of the lookup passed', function (this: ScenarioWorld) {
+  if (!this.lookup) throw new Error('no free/busy lookup was made');
+  const hops = this.sim.network.trace.hops.slice(this.lookup.firstHop);
+  const steps = hops.flatMap((h) => h.decisions).filter((d) => d.rule.startsWith('step-'));
+  expect(steps.filter((d) => d.outcome?.kind === 'failed').map((d) => d.reason)).toEqual([]);
+  const seen = new Set(steps.map((d) => Number(d.rule.slice(5))));
+  expect([...Array(11).keys()].map((i) => i + 1).filter((n) => !seen.has(n))).toEqual([]);
+});
+
+Then('the client sends nothing, because {string}', function (this: ScenarioWorld, why: string) {
+  expect(this.lookup?.clientRefusal ?? '(the client sent the request)').toContain(why);
+});
+
+Then(/^(\S+) logs an error containing:$/, function (this: ScenarioWorld, org: string, text: string) {
+  const events = this.federation.organization(org).events.map((e) => `${e.server} ${e.source} ${e.level}: ${e.message}`);
+  expect(events.join('\n') || '(no events)').toContain(text.trim());
+});
+
+Then(/^(\S+) received no request$/, function (this: ScenarioWorld, server: string) {
+  const from = this.lookup?.firstHop ?? 0;
+  const hops = this.sim.network.trace.hops.slice(from).filter((h) => h.to.toLowerCase() === server.toLowerCase());
+  expect(hops.map((h) => `${h.method} ${h.url}`)).toEqual([]);
+});
+
+Then(/^(\S+) received (?:a|an) (GET|POST) to (\S+)$/, function (this: ScenarioWorld, server: string, method: string, url: string) {
+  const from = this.lookup?.firstHop ?? 0;
+  const hops = this.sim.network.trace.hops.slice(from).filter((h) => h.to.toLowerCase() === server.toLowerCase());
+  expect(hops.map((h) => `${h.method} ${h.url}`)).toContain(`${method} ${url}`);
+});
+
+Given('the reverse proxy {string} passes these paths through without pre-authentication:', async function (this: ScenarioWorld, name: string, table: DataTable) {
+  await located(this.locator, () => {
+    const t = new Table(table, { Path: { required: true } });
+    const proxy = this.sim.reverseProxy(name);
+    const paths = t.map((row) => {
+      const path = row.required('Path');
+      if (!path.startsWith('/')) throw new InputError(`"${path}" is not a path such as /EWS/Exchange.asmx/wssecurity`, { field: 'Path', value: path });
+      return path.replace(/\/+$/, '');
+    });
+    proxy.passThroughPaths.push(...paths);
+  });
+});
