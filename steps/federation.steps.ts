@@ -277,3 +277,7 @@ Given('the reverse proxy {string} passes these paths through without pre-authent
     proxy.passThroughPaths.push(...paths);
   });
 });
+
+Given('{word} is not published in public DNS', function (this: ScenarioWorld, host: string) {
+  this.sim.network.setUnpublished(host);
+});

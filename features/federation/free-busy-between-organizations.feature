@@ -51,3 +51,93 @@ Feature: Cross-organization free/busy through the Microsoft Federation Gateway
       | 14:00 | 14:30 | Tentative | Call with Tokyo | Phone    |
     And the merged free/busy is "00002200000010000000"
     And every step of the lookup passed
+
+  Scenario: LimitedDetails, but Bob's calendar keeps the default permission: the calendar lowers it to busy times
+    Given the Fabrikam administrator has run:
+      """
+      New-OrganizationRelationship -Name "Contoso" -DomainNames contoso.com -FreeBusyAccessEnabled $true -FreeBusyAccessLevel LimitedDetails `
+        -TargetApplicationUri FYDIBOHF25SPDLT.exchangedelegation.contoso.com -TargetAutodiscoverEpr https://autodiscover.contoso.com/autodiscover/autodiscover.svc/WSSecurity
+      """
+    And the Contoso administrator has run "Get-FederationInformation -DomainName fabrikam.com | New-OrganizationRelationship -Name Fabrikam -FreeBusyAccessEnabled $true -FreeBusyAccessLevel LimitedDetails"
+    When alice@contoso.com asks for the free/busy of bob@fabrikam.com
+    Then she sees busy times only
+    And the merged free/busy is "00002200000010000000"
+
+  Scenario: AvailabilityOnly shows times only, whatever the calendar shares
+    Given the Fabrikam administrator has run:
+      """
+      New-OrganizationRelationship -Name "Contoso" -DomainNames contoso.com -FreeBusyAccessEnabled $true -FreeBusyAccessLevel AvailabilityOnly
+      Set-MailboxFolderPermission -Identity bob@fabrikam.com:\Calendar -User Default -AccessRights Reviewer
+      """
+    And the Contoso administrator has run "Get-FederationInformation -DomainName fabrikam.com | New-OrganizationRelationship -Name Fabrikam"
+    When alice@contoso.com asks for the free/busy of bob@fabrikam.com from OWA
+    Then she sees busy times only
+
+  Scenario: FreeBusyAccessLevel None: ErrorNoFreeBusyAccess, decided at step 9
+    Given the Fabrikam administrator has run "New-OrganizationRelationship -Name Contoso -DomainNames contoso.com -FreeBusyAccessEnabled $true -FreeBusyAccessLevel None"
+    And the Contoso administrator has run "Get-FederationInformation -DomainName fabrikam.com | New-OrganizationRelationship -Name Fabrikam"
+    When alice@contoso.com asks for the free/busy of bob@fabrikam.com
+    Then the lookup fails with ErrorNoFreeBusyAccess
+    And the lookup broke at step 9 of 11
+
+  Scenario: FreeBusyAccessEnabled is off unless it is turned on
+    Given the Fabrikam administrator has run "New-OrganizationRelationship -Name Contoso -DomainNames contoso.com -FreeBusyAccessLevel LimitedDetails"
+    And the Contoso administrator has run "Get-FederationInformation -DomainName fabrikam.com | New-OrganizationRelationship -Name Fabrikam"
+    When the Fabrikam administrator runs "Get-OrganizationRelationship Contoso"
+    Then the output shows:
+      | Name    | FreeBusyAccessEnabled | FreeBusyAccessLevel |
+      | Contoso | False                 | LimitedDetails      |
+    When alice@contoso.com asks for the free/busy of bob@fabrikam.com
+    Then the lookup fails with ErrorNoFreeBusyAccess
+    And the lookup broke at step 9 of 11
+
+  Scenario: A scope group shares free/busy only for its members
+    Given Fabrikam has the group "Shared Calendars" with members bob
+    And these mailboxes:
+      | Name  | Server   |
+      | carol | FAB-EX01 |
+    And the Fabrikam administrator has run "New-OrganizationRelationship -Name Contoso -DomainNames contoso.com -FreeBusyAccessEnabled $true -FreeBusyAccessLevel AvailabilityOnly -FreeBusyAccessScope 'Shared Calendars'"
+    And the Contoso administrator has run "Get-FederationInformation -DomainName fabrikam.com | New-OrganizationRelationship -Name Fabrikam"
+    When alice@contoso.com asks for the free/busy of carol@fabrikam.com
+    Then the lookup fails with ErrorNoFreeBusyAccess
+    When alice@contoso.com asks for the free/busy of bob@fabrikam.com
+    Then she sees busy times only
+
+  Scenario: Without a relationship for the domain, the source has nowhere to ask: step 2
+    Given the Fabrikam administrator has run "New-OrganizationRelationship -Name Contoso -DomainNames contoso.com -FreeBusyAccessEnabled $true -FreeBusyAccessLevel AvailabilityOnly"
+    When alice@contoso.com asks for the free/busy of bob@fabrikam.com
+    Then the lookup fails with ErrorMailRecipientNotFound
+    And the lookup broke at step 2 of 11
+    And FAB-EX01 received no request
+
+  Scenario: The target has no relationship for the requester: not in its trust list, step 8
+    Given the Contoso administrator has run "Get-FederationInformation -DomainName fabrikam.com | New-OrganizationRelationship -Name Fabrikam"
+    When alice@contoso.com asks for the free/busy of bob@fabrikam.com
+    Then the lookup fails with ErrorNoFreeBusyAccess
+    And the lookup broke at step 8 of 11
+
+  Scenario: Outlook 2007 cannot look up a typed address; a mail contact in the address list fixes it
+    Given the Fabrikam administrator has run "New-OrganizationRelationship -Name Contoso -DomainNames contoso.com -FreeBusyAccessEnabled $true -FreeBusyAccessLevel AvailabilityOnly"
+    And the Contoso administrator has run "Get-FederationInformation -DomainName fabrikam.com | New-OrganizationRelationship -Name Fabrikam"
+    When alice@contoso.com asks for the free/busy of bob@fabrikam.com from Outlook 2007
+    Then the client sends nothing, because "the user must be in the address list"
+    Given the Contoso administrator has run "New-MailContact -Name 'Bob (Fabrikam)' -ExternalEmailAddress bob@fabrikam.com"
+    When alice@contoso.com asks for the free/busy of bob@fabrikam.com from Outlook 2007
+    Then she sees busy times only
+
+  Scenario: A relationship change takes effect only when the cache expires, up to 7 hours later
+    Given the Fabrikam administrator has run:
+      """
+      New-OrganizationRelationship -Name Contoso -DomainNames contoso.com -FreeBusyAccessEnabled $true -FreeBusyAccessLevel LimitedDetails
+      Set-MailboxFolderPermission -Identity bob@fabrikam.com:\Calendar -User Default -AccessRights LimitedDetails
+      """
+    And the Contoso administrator has run "Get-FederationInformation -DomainName fabrikam.com | New-OrganizationRelationship -Name Fabrikam"
+    And alice@contoso.com asks for the free/busy of bob@fabrikam.com
+    And she sees busy times with subject and location
+    When the Fabrikam administrator runs "Set-OrganizationRelationship Contoso -FreeBusyAccessLevel AvailabilityOnly"
+    And 6 hours pass
+    And alice@contoso.com asks for the free/busy of bob@fabrikam.com
+    Then she sees busy times with subject and location
+    When 1 hour passes
+    And alice@contoso.com asks for the free/busy of bob@fabrikam.com
+    Then she sees busy times only

@@ -3,8 +3,9 @@
 // organization's Client Access server over EWS, signed in as the user.
 
 import type { Federation } from './federation';
+import { faultIn } from './soap';
 import { getUserAvailabilityRequest, parseGetUserAvailabilityResponse, type FreeBusyAnswer, type FreeBusyViewType } from './free-busy';
-import { parseSoapFault } from './soap';
+
 
 export type FreeBusyClient = 'Outlook 2010' | 'Outlook 2007' | 'OWA';
 export const FREE_BUSY_CLIENTS: readonly FreeBusyClient[] = ['Outlook 2010', 'Outlook 2007', 'OWA'];
@@ -65,7 +66,7 @@ export async function askFreeBusy(
   );
   const text = await response.text();
   if (!response.ok) {
-    const fault = parseSoapFault(text);
+    const fault = faultIn(text);
     throw new Error(`EWS at ${ewsUrl} answered HTTP ${response.status}${fault ? `: ${fault.message}` : ''}`);
   }
   return { firstHop, answers: parseGetUserAvailabilityResponse(text) };

@@ -31,7 +31,7 @@ import { domainProof } from './domain-proof';
 import { GATEWAY_INSTANCES, GatewayInstance, PROVISIONING, readMetadata, type GatewayInstanceName } from './gateway';
 import { MailboxContent } from './mailbox-content';
 import { FederatedClientAccessServer } from './services';
-import { getFederationInformationRequest, parseGetFederationInformationResponse, parseRequestSecurityTokenResponse, parseSoapFault, requestSecurityToken } from './soap';
+import { faultIn, getFederationInformationRequest, parseGetFederationInformationResponse, parseRequestSecurityTokenResponse, requestSecurityToken } from './soap';
 import { ATTR } from '../directory/schema';
 import { and, eq } from '../directory/filter';
 
@@ -516,7 +516,7 @@ export class OrganizationFederation {
         const response = await this.federation.sim.network.send(this.shellHost, new Request(url, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8' }, body: getFederationInformationRequest(domain) }));
         const text = await response.text();
         if (!response.ok) {
-          failures.push(`${url}: HTTP ${response.status}${parseSoapFault(text) ? ` (${parseSoapFault(text)!.message})` : ''}`);
+          failures.push(`${url}: HTTP ${response.status}${faultIn(text) ? ` (${faultIn(text)!.message})` : ''}`);
           continue;
         }
         const answer = parseGetFederationInformationResponse(text);
@@ -559,7 +559,7 @@ export class OrganizationFederation {
     try {
       const response = await this.federation.sim.network.send(from, new Request(trust.tokenIssuerEpr, { method: 'POST', headers: { 'content-type': 'application/soap+xml; charset=utf-8' }, body: signed }), { parent: parentHop });
       const text = await response.text();
-      if (!response.ok) return { ok: false, why: parseSoapFault(text)?.message ?? `HTTP ${response.status} from ${trust.tokenIssuerEpr}` };
+      if (!response.ok) return { ok: false, why: faultIn(text)?.message ?? `HTTP ${response.status} from ${trust.tokenIssuerEpr}` };
       return { ok: true, token: parseRequestSecurityTokenResponse(text).token };
     } catch (e) {
       return { ok: false, why: `${trust.tokenIssuerEpr}: ${(e as Error).message}` };

@@ -16,6 +16,7 @@ import { effectiveLevel } from './mailbox-content';
 import type { FreeBusyAccessLevel } from './directory';
 import { OFFERS, type OrganizationFederation } from './federation';
 import { flowStep } from './flow';
+import { faultIn } from './soap';
 import {
   getUserAvailabilityRequest,
   getUserAvailabilityResponse,
@@ -35,7 +36,6 @@ import {
   parseGetFederationInformationRequest,
   parseGetUserSettingsRequest,
   parseGetUserSettingsResponse,
-  parseSoapFault,
   securityHeader,
   soapFault,
 } from './soap';
@@ -301,7 +301,7 @@ export class FederatedClientAccessServer implements Endpoint {
         body: getUserSettingsRequest({ mailboxes: [address], settings: ['ExternalEwsUrl', 'UserDisplayName'] }, { headers: [securityHeader(adToken.token)] }),
       }));
       const text = await response.text();
-      const fault = parseSoapFault(text);
+      const fault = faultIn(text);
       if (fault) return autodiscoverFailed(`System.Web.Services.Protocols.SoapHeaderException: ${fault.message}`);
       if (!response.ok || !(response.headers.get('content-type') ?? '').includes('xml')) {
         return autodiscoverFailed(`System.Net.WebException: The request failed with HTTP status ${response.status}: ${statusText(response.status)}.`);
@@ -328,7 +328,7 @@ export class FederatedClientAccessServer implements Endpoint {
         body: getUserAvailabilityRequest({ ...asked, mailboxes: [{ address }] }, { headers: [securityHeader(fbToken.token)] }),
       }));
       const text = await response.text();
-      const fault = parseSoapFault(text);
+      const fault = faultIn(text);
       if (fault) return failed('ErrorProxyRequestProcessingFailed', `System.Web.Services.Protocols.SoapHeaderException: ${fault.message}`, 6);
       if (!response.ok || !(response.headers.get('content-type') ?? '').includes('xml')) {
         return failed('ErrorProxyRequestProcessingFailed', `System.Net.WebException: The request failed with HTTP status ${response.status}: ${statusText(response.status)}.`, 6);

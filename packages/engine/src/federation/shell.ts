@@ -245,7 +245,8 @@ function cmdletFor(inv: ShellInvocation): [string, Cmdlet] {
 /** `?{$_.FriendlyName -eq "Exchange Federated Delegation"}`: the one filter the runbooks use. */
 function certificateFilter(inv: ShellInvocation): (friendlyName: string) => boolean {
   const block = String(inv.positional[0] ?? inv.parameters.get('FilterScript') ?? '');
-  const m = /^\{\s*\$_\.(\w+)\s+-(eq|like)\s+["']([^"']*)["']\s*\}$/i.exec(block.trim());
+  // Blogs print typographic quotes; the shell reads them as ASCII ones.
+  const m = /^\{\s*\$_\.(\w+)\s+-(eq|like)\s+["'\u2018\u2019\u201C\u201D]([^"'\u2018\u2019\u201C\u201D]*)["'\u2018\u2019\u201C\u201D]\s*\}$/i.exec(block.trim());
   if (!m || m[1].toLowerCase() !== 'friendlyname') {
     throw new InputError(`the filter ${block} is not modelled; write ?{$_.FriendlyName -eq "<name>"}`, { field: 'FilterScript', value: block });
   }

@@ -788,3 +788,12 @@ export function parseGetUserSettingsResponse(xml: string): ParsedUserSettingsRes
   });
   return { errorCode: readErrorCode(response, what), errorMessage: readErrorMessage(response), users };
 }
+
+/** The fault in a response body, if it is one; an empty or non-XML body (a proxy's redirect) is not. */
+export function faultIn(xml: string): SoapFault | undefined {
+  try {
+    return parseSoapFault(xml);
+  } catch {
+    return undefined;
+  }
+}

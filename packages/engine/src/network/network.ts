@@ -74,6 +74,8 @@ export class SimulatedNetwork {
   private readonly roundRobin = new Map<string, number>();
   private readonly clientCaches = new Map<string, Map<string, string>>();
   private readonly down = new Set<string>();
+  /** Names a scenario says are not in public DNS: a request to one fails, as intended, not as a typo. */
+  private readonly unpublished = new Set<string>();
 
   /** Makes this the network the process's fetch goes through. */
   activate(): void {
@@ -128,6 +130,13 @@ export class SimulatedNetwork {
     this.clientCaches.clear();
   }
 
+  /** The name has no record in public DNS (an Autodiscover name nobody published). */
+  setUnpublished(host: string): void {
+    this.unpublished.add(host.toLowerCase());
+    this.explicitRecords.delete(host.toLowerCase());
+    this.clientCaches.clear();
+  }
+
   setDown(server: string, isDown: boolean): void {
     if (isDown) this.down.add(server.toLowerCase());
     else this.down.delete(server.toLowerCase());
@@ -140,6 +149,7 @@ export class SimulatedNetwork {
   /** The servers a name resolves to, in answer order. */
   resolveAll(host: string): string[] {
     const h = host.toLowerCase();
+    if (this.unpublished.has(h)) return [];
     return this.explicitRecords.get(h) ?? this.names.get(h) ?? [];
   }
 
@@ -216,6 +226,10 @@ export class SimulatedNetwork {
     const hop = this.trace.begin(from, serverName ?? host, request.method, request.url, parentId ? Number(parentId) : undefined);
     const endpoint = serverName ? this.endpoint(serverName) : undefined;
     if (!serverName || !endpoint) {
+      if (!serverName && this.unpublished.has(host)) {
+        hop.failure = `${host} is not published in DNS`;
+        return Response.error();
+      }
       hop.failure = serverName ? `${serverName} is named in DNS but is not a server of this topology` : `no server answers at ${host}`;
       this.unhandled.push(`${request.method} ${host}${new URL(request.url).pathname}`);
       return Response.error();
