@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { measureFloors } from './floors';
+import { benchFederation } from './federation';
 import { benchTopology } from './topology';
 
 const ROOT = join(__dirname, '..');
@@ -144,7 +145,17 @@ async function main(): Promise<void> {
     { figure: 'decisions / raw', value: fixed(ratio, 2), target: '≥ 0.5', met: ratio >= 0.5 },
   );
 
-  console.log('\n4. Summary (informational: nothing here fails the run)');
+  console.log('\n4. Cross-organization free/busy: one full lookup (all hops, real tokens) against one plain MSW fetch, same run');
+  const fb = await benchFederation();
+  console.log(`  lookup:      ${fixed(fb.lookupMs, 2)} ms (${fb.hopsPerLookup} requests: client → source CAS; source CAS → gateway twice, → partner Autodiscover, → partner EWS)`);
+  console.log(`  plain fetch: ${fixed(fb.plainFetchMs, 3)} ms`);
+  console.log(`  ratio:       ${fixed(fb.lookupMs / fb.plainFetchMs, 1)}`);
+  rows.push(
+    { figure: 'free/busy lookup across organizations', value: `${fixed(fb.lookupMs, 2)} ms`, target: '' },
+    { figure: 'free/busy lookup / plain fetch', value: fixed(fb.lookupMs / fb.plainFetchMs, 1), target: '' },
+  );
+
+  console.log('\n5. Summary (informational: nothing here fails the run)');
   const w = [Math.max(...rows.map((r) => r.figure.length)), Math.max(...rows.map((r) => r.value.length)), 9];
   const line = (a: string, b: string, c: string, d: string) => `  ${a.padEnd(w[0])}  ${b.padStart(w[1])}  ${c.padEnd(w[2])}  ${d}`;
   console.log(line('figure', 'value', 'target', 'met'));

@@ -4,26 +4,23 @@
 
 import { Given, Then, When, type DataTable } from '@cucumber/cucumber';
 import {
-  BUSY_TYPES,
-  FREE_BUSY_CLIENTS,
   InputError,
-  askFreeBusy,
   parseDuration,
-  runShell,
   type BusyType,
   type FreeBusyAnswer,
   type FreeBusyClient,
   type GatewayInstanceName,
 } from '@exchange-scenarios/engine';
 import { expect } from 'expect';
+import { federationApi, federationOf } from '../support/federation';
 import { located } from '../support/input-errors';
 import { Table } from '../support/tables';
 import { DEFAULT_PASSWORD, type ScenarioWorld } from '../support/world';
 
 async function run(world: ScenarioWorld, organization: string, text: string): Promise<void> {
   await located(world.locator, async () => {
-    const org = world.federation.organization(organization);
-    world.shellOutput = await runShell(text, org);
+    const org = (await federationOf(world)).organization(organization);
+    world.shellOutput = await federationApi().runShell(text, org);
   });
 }
 
@@ -38,24 +35,24 @@ Given(/^the (\S+) administrator (?:runs|has run) "(.*)"$/, async function (this:
 When(/^the (\S+) administrator tries:$/, async function (this: ScenarioWorld, org: string, text: string) {
   this.refusal = undefined;
   try {
-    this.shellOutput = await runShell(text, this.federation.organization(org));
+    this.shellOutput = await federationApi().runShell(text, (await federationOf(this)).organization(org));
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     this.refusal = e.message;
   }
 });
 
-Then('the command fails saying {string}', function (this: ScenarioWorld, text: string) {
+Then('the command fails saying {string}', async function (this: ScenarioWorld, text: string) {
   expect(this.refusal ?? '(the command succeeded)').toContain(text);
 });
 
 When(/^the (\S+) administrator uses the New Federation Trust wizard(?: to create "([^"]*)")?$/, async function (this: ScenarioWorld, org: string, name: string | undefined) {
   await located(this.locator, async () => {
-    this.shellOutput = await this.federation.organization(org).newFederationTrust({ name: name ?? 'Microsoft Federation Gateway', viaConsole: true });
+    this.shellOutput = await (await federationOf(this)).organization(org).newFederationTrust({ name: name ?? 'Microsoft Federation Gateway', viaConsole: true });
   });
 });
 
-Then('the output shows:', function (this: ScenarioWorld, table: DataTable) {
+Then('the output shows:', async function (this: ScenarioWorld, table: DataTable) {
   const records = this.shellOutput?.records ?? [];
   const rows = table.hashes();
   expect(records.length).toBeGreaterThanOrEqual(rows.length);
@@ -68,17 +65,17 @@ Then('the output shows:', function (this: ScenarioWorld, table: DataTable) {
   });
 });
 
-Then('the output includes:', function (this: ScenarioWorld, text: string) {
+Then('the output includes:', async function (this: ScenarioWorld, text: string) {
   const printed = [...(this.shellOutput?.lines ?? []), ...(this.shellOutput?.records ?? []).map((r) => Object.entries(r).map(([k, v]) => `${k} : ${v}`).join('\n'))].join('\n');
   for (const line of text.split('\n').map((l) => l.trim()).filter((l) => l)) expect(printed).toContain(line);
 });
 
-Then(/^the output's last line is "(.*)"$/, function (this: ScenarioWorld, text: string) {
+Then(/^the output's last line is "(.*)"$/, async function (this: ScenarioWorld, text: string) {
   const lines = this.shellOutput?.lines ?? [];
   expect(lines[lines.length - 1]).toBe(text);
 });
 
-Then(/^Test-FederationTrust reports (\d{4}) (Success|Error)$/, function (this: ScenarioWorld, id: string, type: string) {
+Then(/^Test-FederationTrust reports (\d{4}) (Success|Error)$/, async function (this: ScenarioWorld, id: string, type: string) {
   const record = (this.shellOutput?.records ?? []).find((r) => r.Id === id);
   if (!record) throw new Error(`no record ${id}; records: ${(this.shellOutput?.records ?? []).map((r) => `${r.Id} ${r.Type}`).join(', ')}`);
   expect(`${record.Id} ${record.Type}: ${record.Message}`).toMatch(new RegExp(`^${id} ${type}:`));
@@ -86,17 +83,17 @@ Then(/^Test-FederationTrust reports (\d{4}) (Success|Error)$/, function (this: S
 
 // ---- certificates, clocks, DNS ---------------------------------------------------------------------
 
-Given(/^(\S+)'s servers are (\d+) hours? ahead of GMT$/, function (this: ScenarioWorld, org: string, hours: string) {
-  this.federation.organization(org).timeZoneOffsetMinutes = Number(hours) * 60;
+Given(/^(\S+)'s servers are (\d+) hours? ahead of GMT$/, async function (this: ScenarioWorld, org: string, hours: string) {
+  (await federationOf(this)).organization(org).timeZoneOffsetMinutes = Number(hours) * 60;
 });
 
 Given('{word} has a certificate {string} issued by {string}', async function (this: ScenarioWorld, org: string, name: string, ca: string) {
-  await located(this.locator, () => this.federation.organization(org).addCertificate({ friendlyName: name, issuedBy: ca }));
+  await located(this.locator, async () => (await federationOf(this)).organization(org).addCertificate({ friendlyName: name, issuedBy: ca }));
 });
 
 Given(/^(\S+) has a self-signed certificate "([^"]*)"(?: that expires in (.+))?$/, async function (this: ScenarioWorld, org: string, name: string, expires: string | undefined) {
   await located(this.locator, async () => {
-    const f = this.federation.organization(org);
+    const f = (await federationOf(this)).organization(org);
     const validTo = expires ? new Date(this.sim.clock.millis() + parseDuration(expires)) : undefined;
     await f.addCertificate({ friendlyName: name, validFrom: expires ? new Date(this.sim.clock.millis() - 86_400_000) : undefined, validTo });
   });
@@ -104,20 +101,20 @@ Given(/^(\S+) has a self-signed certificate "([^"]*)"(?: that expires in (.+))?$
 
 Given(/^(\S+) publishes the domain proof of (\S+) in DNS$/, async function (this: ScenarioWorld, org: string, domain: string) {
   await located(this.locator, async () => {
-    const out = await this.federation.organization(org).getFederatedDomainProof(domain);
-    this.dns.addTxt(domain, out.records[0].Proof);
+    const out = await (await federationOf(this)).organization(org).getFederatedDomainProof(domain);
+    (await federationOf(this)).dns.addTxt(domain, out.records[0].Proof);
   });
 });
 
-Given('the TXT record {string} is published for {word}', function (this: ScenarioWorld, value: string, domain: string) {
-  this.dns.addTxt(domain, value);
+Given('the TXT record {string} is published for {word}', async function (this: ScenarioWorld, value: string, domain: string) {
+  (await federationOf(this)).dns.addTxt(domain, value);
 });
 
 When(/^(?:the )?(?:Microsoft Federation Gateway|MFG) \((business|consumer)\) rotates its signing certificate$/, async function (this: ScenarioWorld, instance: GatewayInstanceName) {
-  await this.federation.gateways[instance].rotateSigningCertificate();
+  await (await federationOf(this)).gateways[instance].rotateSigningCertificate();
 });
 
-When(/^(\d+(?:\.\d+)? (?:seconds?|minutes?|hours?|days?)) pass(?:es)?$/, function (this: ScenarioWorld, duration: string) {
+When(/^(\d+(?:\.\d+)? (?:seconds?|minutes?|hours?|days?)) pass(?:es)?$/, async function (this: ScenarioWorld, duration: string) {
   this.sim.clock.advance(parseDuration(duration));
 });
 
@@ -128,13 +125,13 @@ When(/^(\d+(?:\.\d+)? (?:seconds?|minutes?|hours?|days?)) pass(?:es)?$/, functio
  */
 Given(/^(\S+) is federated(?: using a certificate from "([^"]*)")?$/, async function (this: ScenarioWorld, org: string, ca: string | undefined) {
   await located(this.locator, async () => {
-    const f = this.federation.organization(org);
+    const f = (await federationOf(this)).organization(org);
     const domain = f.org.layout.forestDomain;
     const ns = `exchangedelegation.${domain}`;
     const cert = ca ? await f.addCertificate({ friendlyName: 'Federation (CA)', issuedBy: ca }) : await f.addCertificate({ friendlyName: 'Exchange Delegated Federation' });
     await f.newFederationTrust({ name: 'Microsoft Federation Gateway', thumbprint: cert.certificate.thumbprint });
     await f.newAcceptedDomain('Federation Domain', ns);
-    for (const d of [ns, domain]) this.dns.addTxt(d, (await f.getFederatedDomainProof(d)).records[0].Proof);
+    for (const d of [ns, domain]) (await federationOf(this)).dns.addTxt(d, (await f.getFederatedDomainProof(d)).records[0].Proof);
     await f.setFederatedOrganizationIdentifier({ delegationFederationTrust: 'Microsoft Federation Gateway', accountNamespace: ns, enabled: true });
     await f.addFederatedDomain(domain);
   });
@@ -150,9 +147,9 @@ Given(/^(\S+@\S+)'s calendar (?:holds|has):$/, async function (this: ScenarioWor
       const end = new Date(row.required('End'));
       if (Number.isNaN(start.getTime())) throw new InputError(`"${row.get('Start')}" is not a date and time such as 2011-12-12T10:00Z`, { field: 'Start', value: row.get('Start') });
       if (Number.isNaN(end.getTime()) || end <= start) throw new InputError(`"${row.get('End')}" is not a date and time after Start`, { field: 'End', value: row.get('End') });
-      return { start, end, busyType: (row.oneOf('BusyType', BUSY_TYPES) ?? 'Busy') as BusyType, subject: row.get('Subject'), location: row.get('Location'), isPrivate: row.boolean('Private') ?? false };
+      return { start, end, busyType: (row.oneOf('BusyType', federationApi().BUSY_TYPES) ?? 'Busy') as BusyType, subject: row.get('Subject'), location: row.get('Location'), isPrivate: row.boolean('Private') ?? false };
     });
-    const org = await this.federation.organizationOfAddress(address);
+    const org = await (await federationOf(this)).organizationOfAddress(address);
     if (!org) throw new InputError(`${address} is not an address of any organization of this scenario`, { value: address });
     const user = await org.org.directory.findUserByLogonName(address);
     if (!user) throw new InputError(`${address} has no mailbox in ${org.name}`, { value: address });
@@ -161,18 +158,18 @@ Given(/^(\S+@\S+)'s calendar (?:holds|has):$/, async function (this: ScenarioWor
 });
 
 Given('{word} has the group {string} with members {}', async function (this: ScenarioWorld, org: string, group: string, members: string) {
-  await located(this.locator, () => this.federation.organization(org).newGroup(group, members.split(/\s*,\s*|\s+and\s+/).filter((m) => m)));
+  await located(this.locator, async () => (await federationOf(this)).organization(org).newGroup(group, members.split(/\s*,\s*|\s+and\s+/).filter((m) => m)));
 });
 
 // ---- free/busy lookups -------------------------------------------------------------------------------------
 
 When(/^(\S+@\S+) asks for the free\/busy of (\S+@\S+)(?: (?:from|in|with) (Outlook 2010|Outlook 2007|OWA))?(?: on (\d{4}-\d{2}-\d{2}))?$/, async function (this: ScenarioWorld, user: string, address: string, client: string | undefined, day: string | undefined) {
   await located(this.locator, async () => {
-    if (client && !FREE_BUSY_CLIENTS.includes(client as FreeBusyClient)) throw new InputError(`"${client}" is not a client`, { accepted: FREE_BUSY_CLIENTS });
+    if (client && !federationApi().FREE_BUSY_CLIENTS.includes(client as FreeBusyClient)) throw new InputError(`"${client}" is not a client`, { accepted: federationApi().FREE_BUSY_CLIENTS });
     const date = day ?? this.sim.clock.now().toISOString().slice(0, 10);
     // A working day in 30-minute intervals, as Outlook's scheduling assistant asks.
     const window = { start: new Date(`${date}T08:00:00Z`), end: new Date(`${date}T18:00:00Z`) };
-    this.lookup = await askFreeBusy(this.federation, { user, password: DEFAULT_PASSWORD, client: (client ?? 'Outlook 2010') as FreeBusyClient, addresses: [address], window, intervalMinutes: 30, view: 'DetailedMerged' });
+    this.lookup = await federationApi().askFreeBusy((await federationOf(this)), { user, password: DEFAULT_PASSWORD, client: (client ?? 'Outlook 2010') as FreeBusyClient, addresses: [address], window, intervalMinutes: 30, view: 'DetailedMerged' });
     this.lastUser = user;
   });
 });
@@ -190,7 +187,7 @@ function describe(a: FreeBusyAnswer): string {
   return `${a.view?.type}: ${(a.view?.events ?? []).map((e) => `${e.start.toISOString().slice(11, 16)}-${e.end.toISOString().slice(11, 16)} ${e.busyType}${e.subject !== undefined ? ` "${e.subject}"` : ''}${e.location !== undefined ? ` @ ${e.location}` : ''}`).join(', ') || 'no items'}`;
 }
 
-Then(/^(?:s?he|they|\S+@\S+) sees? busy times with subject and location$/, function (this: ScenarioWorld) {
+Then(/^(?:s?he|they|\S+@\S+) sees? busy times with subject and location$/, async function (this: ScenarioWorld) {
   const a = answer(this);
   expect(describe(a)).toMatch(/^Detailed/);
   const events = a.view?.events ?? [];
@@ -198,7 +195,7 @@ Then(/^(?:s?he|they|\S+@\S+) sees? busy times with subject and location$/, funct
   for (const e of events.filter((x) => !x.isPrivate)) expect(`${e.subject ?? '(no subject)'} @ ${e.location ?? '(no location)'}`).not.toContain('(no ');
 });
 
-Then(/^(?:s?he|they|\S+@\S+) sees? busy times only$/, function (this: ScenarioWorld) {
+Then(/^(?:s?he|they|\S+@\S+) sees? busy times only$/, async function (this: ScenarioWorld) {
   const a = answer(this);
   expect(describe(a)).toMatch(/^FreeBusy/);
   const events = a.view?.events ?? [];
@@ -206,7 +203,7 @@ Then(/^(?:s?he|they|\S+@\S+) sees? busy times only$/, function (this: ScenarioWo
   for (const e of events) expect(e.subject ?? e.location ?? 'none').toBe('none');
 });
 
-Then(/^(?:s?he|they|\S+@\S+) sees? these items:$/, function (this: ScenarioWorld, table: DataTable) {
+Then(/^(?:s?he|they|\S+@\S+) sees? these items:$/, async function (this: ScenarioWorld, table: DataTable) {
   const a = answer(this);
   const expected = table.hashes();
   const got = (a.view?.events ?? []).map((e) => ({ Start: e.start.toISOString().slice(11, 16), End: e.end.toISOString().slice(11, 16), BusyType: e.busyType, Subject: e.subject ?? '', Location: e.location ?? '' }));
@@ -214,28 +211,28 @@ Then(/^(?:s?he|they|\S+@\S+) sees? these items:$/, function (this: ScenarioWorld
   expect(shown).toEqual(expected);
 });
 
-Then('the merged free\\/busy is {string}', function (this: ScenarioWorld, digits: string) {
+Then('the merged free\\/busy is {string}', async function (this: ScenarioWorld, digits: string) {
   expect(answer(this).view?.mergedFreeBusy).toBe(digits);
 });
 
-Then(/^the lookup (?:fails|is refused) with (Error\w+)$/, function (this: ScenarioWorld, code: string) {
+Then(/^the lookup (?:fails|is refused) with (Error\w+)$/, async function (this: ScenarioWorld, code: string) {
   expect(describe(answer(this))).toMatch(new RegExp(`^${code}:`));
 });
 
-Then(/^the lookup fails with (Error\w+) saying "(.*)"$/, function (this: ScenarioWorld, code: string, text: string) {
+Then(/^the lookup fails with (Error\w+) saying "(.*)"$/, async function (this: ScenarioWorld, code: string, text: string) {
   const a = answer(this);
   expect(describe(a)).toMatch(new RegExp(`^${code}:`));
   expect(a.messageText ?? '').toContain(text);
 });
 
-Then(/^the lookup (broke|stopped) at step (\d+) of 11$/, function (this: ScenarioWorld, _verb: string, step: string) {
+Then(/^the lookup (broke|stopped) at step (\d+) of 11$/, async function (this: ScenarioWorld, _verb: string, step: string) {
   if (!this.lookup) throw new Error('no free/busy lookup was made');
   const hops = this.sim.network.trace.hops.slice(this.lookup.firstHop);
   const failed = hops.flatMap((h) => h.decisions).filter((d) => d.outcome?.kind === 'failed' && d.rule.startsWith('step-'));
   expect(failed.map((d) => d.reason).join('\n') || '(no step failed)').toContain(`✗ ${step}. `);
 });
 
-Then('every step of the lookup passed', function (this: ScenarioWorld) {
+Then('every step of the lookup passed', async function (this: ScenarioWorld) {
   if (!this.lookup) throw new Error('no free/busy lookup was made');
   const hops = this.sim.network.trace.hops.slice(this.lookup.firstHop);
   const steps = hops.flatMap((h) => h.decisions).filter((d) => d.rule.startsWith('step-'));
@@ -244,22 +241,22 @@ Then('every step of the lookup passed', function (this: ScenarioWorld) {
   expect([...Array(11).keys()].map((i) => i + 1).filter((n) => !seen.has(n))).toEqual([]);
 });
 
-Then('the client sends nothing, because {string}', function (this: ScenarioWorld, why: string) {
+Then('the client sends nothing, because {string}', async function (this: ScenarioWorld, why: string) {
   expect(this.lookup?.clientRefusal ?? '(the client sent the request)').toContain(why);
 });
 
-Then(/^(\S+) logs an error containing:$/, function (this: ScenarioWorld, org: string, text: string) {
-  const events = this.federation.organization(org).events.map((e) => `${e.server} ${e.source} ${e.level}: ${e.message}`);
+Then(/^(\S+) logs an error containing:$/, async function (this: ScenarioWorld, org: string, text: string) {
+  const events = (await federationOf(this)).organization(org).events.map((e) => `${e.server} ${e.source} ${e.level}: ${e.message}`);
   expect(events.join('\n') || '(no events)').toContain(text.trim());
 });
 
-Then(/^(\S+) received no request$/, function (this: ScenarioWorld, server: string) {
+Then(/^(\S+) received no request$/, async function (this: ScenarioWorld, server: string) {
   const from = this.lookup?.firstHop ?? 0;
   const hops = this.sim.network.trace.hops.slice(from).filter((h) => h.to.toLowerCase() === server.toLowerCase());
   expect(hops.map((h) => `${h.method} ${h.url}`)).toEqual([]);
 });
 
-Then(/^(\S+) received (?:a|an) (GET|POST) to (\S+)$/, function (this: ScenarioWorld, server: string, method: string, url: string) {
+Then(/^(\S+) received (?:a|an) (GET|POST) to (\S+)$/, async function (this: ScenarioWorld, server: string, method: string, url: string) {
   const from = this.lookup?.firstHop ?? 0;
   const hops = this.sim.network.trace.hops.slice(from).filter((h) => h.to.toLowerCase() === server.toLowerCase());
   expect(hops.map((h) => `${h.method} ${h.url}`)).toContain(`${method} ${url}`);
@@ -278,6 +275,6 @@ Given('the reverse proxy {string} passes these paths through without pre-authent
   });
 });
 
-Given('{word} is not published in public DNS', function (this: ScenarioWorld, host: string) {
+Given('{word} is not published in public DNS', async function (this: ScenarioWorld, host: string) {
   this.sim.network.setUnpublished(host);
 });

@@ -2,7 +2,8 @@
 // network for every scenario. A scenario fails if anything it did reached a name no server answers at.
 
 import { After, AfterAll, Before, BeforeAll, BeforeStep, Status } from '@cucumber/cucumber';
-import { closeNetwork, DirectoryClient, ExchangeSimulation, LoopbackDnsServer } from '@exchange-scenarios/engine';
+import { closeNetwork, DirectoryClient, ExchangeSimulation } from '@exchange-scenarios/engine';
+import { closeFederationSupport } from './federation';
 import { startEnvironment, type ScenarioEnvironment } from '../environments';
 import { FeatureLocator } from './locations';
 import type { ScenarioWorld } from './world';
@@ -10,27 +11,22 @@ import type { ScenarioWorld } from './world';
 let environment: ScenarioEnvironment | undefined;
 /** One bound connection for the whole test process; the directory behind it is emptied per scenario. */
 let client: DirectoryClient | undefined;
-/** One DNS server on loopback per test process, for the TXT records of domain proofs. */
-let dns: LoopbackDnsServer | undefined;
 
 BeforeAll(async function () {
   environment = await startEnvironment();
   client = await DirectoryClient.connect(environment.url, environment.serviceAccount);
-  dns = await LoopbackDnsServer.start();
 });
 
 AfterAll(async function () {
   closeNetwork();
   await client?.close();
   await environment?.dispose();
-  await dns?.close();
+  await closeFederationSupport();
 });
 
 Before(async function (this: ScenarioWorld, { pickle, gherkinDocument }) {
   this.locator = new FeatureLocator(pickle, gherkinDocument);
   await environment!.prepareScenario();
-  dns!.reset();
-  this.dns = dns!;
   this.sim = await ExchangeSimulation.start(environment!, { client });
 });
 

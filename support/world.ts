@@ -2,7 +2,7 @@
 // feature file it is. Steps reach the engine only through this.
 
 import { World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber';
-import { Federation, type ExchangeSimulation, type FreeBusyLookup, type LoopbackDnsServer, type Page, type ShellOutput, type SimulatedBrowser } from '@exchange-scenarios/engine';
+import type { ExchangeSimulation, Federation, FreeBusyLookup, Page, ShellOutput, SimulatedBrowser } from '@exchange-scenarios/engine';
 import type { FeatureLocator } from './locations';
 
 /** A password every scenario user has unless a step says otherwise; never shown in a report. */
@@ -27,22 +27,12 @@ export class ScenarioWorld extends World {
   refusal?: string;
   /** The user the last step spoke of, for "she". */
   lastUser?: string;
-  /** The process's DNS server (domain proofs); emptied before each scenario. */
-  dns!: LoopbackDnsServer;
-  private federationState?: Federation;
+  /** Federation, once a step needed it (support/federation.ts). */
+  federationState?: Federation;
   /** What the last shell command printed. */
   shellOutput?: ShellOutput;
   /** The last free/busy lookup. */
   lookup?: FreeBusyLookup;
-
-  /** Federation (gateway, certificates, calendars) joins the scenario the first time a step needs it. */
-  get federation(): Federation {
-    if (!this.federationState) {
-      this.federationState = new Federation(this.sim, this.dns);
-      this.sim.invalidateNetwork();
-    }
-    return this.federationState;
-  }
 
   constructor(options: IWorldOptions) {
     super(options);

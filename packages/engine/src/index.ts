@@ -29,10 +29,10 @@ export {
 export { TEXT as OWA_PAGE_TEXT } from './redirection/pages';
 export { routeOwaRequest, RouteQuestionError, type RouteQuestion } from './redirection/route';
 export type { OwaDecision, OwaAction } from './redirection/decision';
-export { LoopbackDnsServer } from './network/dns-server';
-export { Federation, OrganizationFederation, RELATIONSHIP_CACHE_MS, type ShellOutput, type EventLogEntry } from './federation/federation';
-export { runShell, SHELL_CMDLETS } from './federation/shell';
-export { askFreeBusy, FREE_BUSY_CLIENTS, type FreeBusyClient, type FreeBusyLookup } from './federation/client';
-export { BUSY_TYPES, type BusyType, type CalendarEvent, type FreeBusyAnswer, type FreeBusyViewType } from './federation/free-busy';
-export { GATEWAY_INSTANCES, type GatewayInstanceName } from './federation/gateway';
-export { SECURITY_TOKEN_ERROR } from './federation/services';
+// Federation loads X.509, XML-signature and DNS libraries: it has its own entry point
+// (@exchange-scenarios/engine/src/federation) so that scenarios that do not federate never load them.
+export type { Federation, OrganizationFederation, ShellOutput, EventLogEntry } from './federation/federation';
+export type { FreeBusyClient, FreeBusyLookup } from './federation/client';
+export type { BusyType, CalendarEvent, FreeBusyAnswer, FreeBusyViewType } from './federation/free-busy';
+export type { GatewayInstanceName } from './federation/gateway';
+export type { LoopbackDnsServer } from './network/dns-server';

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { DirectoryWriteEntry, Entry, Modification } from '../directory/client';
 import { firstRdnValue, normalizeDn } from '../directory/dn';
-import { and, eq, present } from '../directory/filter';
+import { and, eq } from '../directory/filter';
 import { ATTR, OBJECT_CLASS } from '../directory/schema';
 import { InputError } from '../errors';
 import type { ForestLayout } from '../topology/layout';
@@ -352,4 +352,3 @@ export function planMailContact(layout: ForestLayout, name: string, externalAddr
   ], []);
 }
 
-export { present };

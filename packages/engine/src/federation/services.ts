@@ -9,7 +9,6 @@
 import type { Endpoint, RequestContext } from '../network/network';
 import type { ClientAccessServer } from '../redirection/client-access-server';
 import { verifyUser } from '../redirection/http-auth';
-import type { Hop } from '../trace/trace';
 import type { MailboxUserView } from '../topology/reader';
 import { openDelegationToken } from './crypto';
 import { effectiveLevel } from './mailbox-content';
@@ -28,7 +27,6 @@ import {
   type FreeBusyViewType,
 } from './free-busy';
 import {
-  envelope,
   extractSecurityToken,
   getFederationInformationResponse,
   getUserSettingsRequest,
@@ -346,5 +344,3 @@ function statusText(status: number): string {
   return ({ 302: 'Found', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable' } as Record<number, string>)[status] ?? 'Error';
 }
 
-export type { Hop };
-export { envelope };
