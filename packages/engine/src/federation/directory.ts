@@ -53,19 +53,6 @@ export interface AcceptedDomainView {
   federated: boolean;
 }
 
-export interface OrganizationRelationshipView {
-  dn: string;
-  name: string;
-  domainNames: string[];
-  enabled: boolean;
-  freeBusyAccessEnabled: boolean;
-  freeBusyAccessLevel: FreeBusyAccessLevel;
-  /** objectGUID of the scope group, when free/busy is shared only for its members. */
-  freeBusyAccessScopeGuid?: string;
-  targetApplicationUri?: string;
-  targetAutodiscoverEpr?: string;
-}
-
 export interface OrganizationRelationshipSpec {
   name: string;
   domainNames: string[];
@@ -75,6 +62,11 @@ export interface OrganizationRelationshipSpec {
   freeBusyAccessScopeGuid?: string;
   targetApplicationUri?: string;
   targetAutodiscoverEpr?: string;
+}
+
+/** A relationship as read back: what was declared, and where it is. */
+export interface OrganizationRelationshipView extends OrganizationRelationshipSpec {
+  dn: string;
 }
 
 const TRUST_ATTRIBUTES = [
