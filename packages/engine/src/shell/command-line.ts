@@ -339,8 +339,12 @@ class Parser {
 
   /** One value or a comma list: a,b  "a", "b". */
   private parseValue(): ShellValue {
-    const first = this.parsePrimary('argument');
-    const items: ShellValue[] = [first];
+    return this.commaList(() => this.parsePrimary('argument'), () => this.atInvocationEnd() || this.peek() === ',');
+  }
+
+  /** Items separated by commas (a value may follow on the next line); one item is returned as itself. */
+  private commaList(parseItem: () => ShellValue, missingAfterComma: () => boolean): ShellValue {
+    const items: ShellValue[] = [parseItem()];
     for (;;) {
       const before = this.pos;
       this.skipInline();
@@ -351,10 +355,10 @@ class Parser {
       const comma = this.pos;
       this.pos++;
       this.skipLines();
-      if (this.atInvocationEnd() || this.peek() === ',') throw this.fail(comma, `expected a value after ",", found ${this.found(this.pos)}`);
-      items.push(this.parsePrimary('argument'));
+      if (missingAfterComma()) throw this.fail(comma, `expected a value after ",", found ${this.found(this.pos)}`);
+      items.push(parseItem());
     }
-    return items.length === 1 ? first : items;
+    return items.length === 1 ? items[0] : items;
   }
 
   private parsePrimary(context: Context): ShellValue {
@@ -543,21 +547,7 @@ class Parser {
   }
 
   private parseExpressionList(open: number, opener: string): ShellValue {
-    const items: ShellValue[] = [this.parsePrimaryInside(open, opener)];
-    for (;;) {
-      const before = this.pos;
-      this.skipInline();
-      if (this.peek() !== ',') {
-        this.pos = before;
-        break;
-      }
-      const comma = this.pos;
-      this.pos++;
-      this.skipLines();
-      if (this.peek() === ')' || this.peek() === ',' || this.atEnd()) throw this.fail(comma, `expected a value after ",", found ${this.found(this.pos)}`);
-      items.push(this.parsePrimaryInside(open, opener));
-    }
-    return items.length === 1 ? items[0] : items;
+    return this.commaList(() => this.parsePrimaryInside(open, opener), () => this.peek() === ')' || this.peek() === ',' || this.atEnd());
   }
 
   private parsePrimaryInside(open: number, opener: string): ShellValue {
