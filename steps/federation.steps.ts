@@ -278,3 +278,16 @@ Given('the reverse proxy {string} passes these paths through without pre-authent
 Given('{word} is not published in public DNS', async function (this: ScenarioWorld, host: string) {
   this.sim.network.setUnpublished(host);
 });
+
+Given(/^a man in the middle at (\S+) replaces each delegation token with one it forged for (\S+@\S+)$/, async function (this: ScenarioWorld, host: string, address: string) {
+  await located(this.locator, async () => {
+    await (await federationOf(this)).placeTokenForger(host, address);
+  });
+});
+
+Then(/^(\S+) refused the delegation token because (?:of )?its (signature|signer|audience|decryption|expiry)$/, async function (this: ScenarioWorld, server: string, reason: string) {
+  const from = this.lookup?.firstHop ?? 0;
+  const code = { signature: 'signature', signer: 'untrusted-signer', audience: 'audience', decryption: 'decryption', expiry: 'expired' }[reason];
+  const notes = this.sim.network.trace.hops.slice(from).filter((h) => h.to.toLowerCase() === server.toLowerCase()).flatMap((h) => h.notes);
+  expect(notes.filter((n) => n.startsWith('token rejected:')).join('\n') || `(${server} rejected no token)`).toContain(`token rejected: ${code}:`);
+});

@@ -80,6 +80,51 @@ Feature: Cross-organization free/busy through the Microsoft Federation Gateway
     Then the lookup fails with ErrorNoFreeBusyAccess
     And the lookup broke at step 9 of 11
 
+  Scenario: Test-OrganizationRelationship compares both sides: Contoso shares, Fabrikam's relationship allows None
+    Given the Fabrikam administrator has run "Get-FederationInformation -DomainName contoso.com | New-OrganizationRelationship -Name Contoso -FreeBusyAccessEnabled $true -FreeBusyAccessLevel None"
+    And the Contoso administrator has run "Get-FederationInformation -DomainName fabrikam.com | New-OrganizationRelationship -Name Fabrikam -FreeBusyAccessEnabled $true -FreeBusyAccessLevel AvailabilityOnly"
+    When the Contoso administrator runs "Test-OrganizationRelationship -Identity Fabrikam -UserIdentity alice@contoso.com"
+    Then the output includes:
+      """
+      AccessMismatchLocalRemote: "Fabrikam" has FreeBusyAccessEnabled, but the remote organization relationship "Contoso" has FreeBusyAccessLevel None.
+      """
+    And the output's last line is "RESULT: Error"
+    When the Fabrikam administrator runs "Test-OrganizationRelationship -Identity Contoso -UserIdentity bob@fabrikam.com"
+    Then the output includes:
+      """
+      AccessMismatchRemoteLocal: the remote organization relationship "Fabrikam" has FreeBusyAccessEnabled, but "Contoso" has FreeBusyAccessLevel None.
+      """
+    When the Fabrikam administrator runs "Set-OrganizationRelationship Contoso -FreeBusyAccessLevel AvailabilityOnly"
+    And the Contoso administrator runs "Test-OrganizationRelationship -Identity Fabrikam -UserIdentity alice@contoso.com"
+    Then the output includes:
+      """
+      No Significant Issues to Report
+      """
+    And the output's last line is "RESULT: Success."
+
+  Scenario: Test-OrganizationRelationship finds no relationship for Contoso on the Fabrikam side
+    Given the Contoso administrator has run "Get-FederationInformation -DomainName fabrikam.com | New-OrganizationRelationship -Name Fabrikam -FreeBusyAccessEnabled $true -FreeBusyAccessLevel AvailabilityOnly"
+    When the Contoso administrator runs "Test-OrganizationRelationship -Identity Fabrikam -UserIdentity alice@contoso.com"
+    Then the output includes:
+      """
+      NoOrganizationRelationshipInstancesWereReturnedByTheRemoteParty
+      """
+    And the output's last line is "RESULT: Error"
+
+  Scenario: Get-FederationInformation reads the partner's federation information from its Autodiscover
+    When the Contoso administrator runs "Get-FederationInformation -DomainName fabrikam.com"
+    Then the output shows:
+      | DomainNames                                   | TargetApplicationUri                            | TargetAutodiscoverEpr                                                      | TokenIssuerUris                |
+      | exchangedelegation.fabrikam.com, fabrikam.com | FYDIBOHF25SPDLT.exchangedelegation.fabrikam.com | https://autodiscover.fabrikam.com/autodiscover/autodiscover.svc/WSSecurity | urn:federation:MicrosoftOnline |
+    And FAB-EX01 received a POST to https://autodiscover.fabrikam.com/autodiscover/autodiscover.svc
+    Given autodiscover.northwindtraders.com is not published in public DNS
+    And northwindtraders.com is not published in public DNS
+    When the Contoso administrator tries:
+      """
+      Get-FederationInformation -DomainName northwindtraders.com
+      """
+    Then the command fails saying "Get-FederationInformation could not reach Autodiscover for northwindtraders.com"
+
   Scenario: FreeBusyAccessEnabled is off unless it is turned on
     Given the Fabrikam administrator has run "New-OrganizationRelationship -Name Contoso -DomainNames contoso.com -FreeBusyAccessLevel LimitedDetails"
     And the Contoso administrator has run "Get-FederationInformation -DomainName fabrikam.com | New-OrganizationRelationship -Name Fabrikam"

@@ -67,6 +67,13 @@ Feature: When cross-organization free/busy breaks, and how the diagnostic cmdlet
       Then Test-FederationTrust reports 1107 Success
       And Test-FederationTrust reports 1108 Success
 
+    Scenario: A man in the middle who forges the delegation token is refused: the signature is not the gateway's
+      Given a man in the middle at mail.fabrikam.com replaces each delegation token with one it forged for ceo@contoso.com
+      When alice@contoso.com asks for the free/busy of bob@fabrikam.com
+      Then the lookup fails with ErrorProxyRequestProcessingFailed saying "SoapHeaderException: An error occurred when processing the security tokens in the message."
+      And the lookup broke at step 7 of 11
+      And FAB-EX01 refused the delegation token because of its signer
+
     Scenario: Without a refresh, the 24-hour metadata poll picks the new certificate up
       When the Microsoft Federation Gateway (business) rotates its signing certificate
       And 1 day passes

@@ -1,12 +1,21 @@
 // Test-FederationTrust and Test-OrganizationRelationship, with their output shapes (DOMAIN-NOTES §3):
 // records {Id, Type, Message} with ids 1100–1108, and step lines ending in "RESULT: Success." or
 // "RESULT: Error". The message texts are ours; the ids, types and result lines are Exchange's.
-// Test-OrganizationRelationship checks the token and the partner's Autodiscover, not free/busy itself.
+// Test-OrganizationRelationship checks the token, the partner's federation information and the partner's own
+// relationship for us (GetOrganizationRelationshipSettings), not free/busy itself.
 
 import { openDelegationToken, parseCertificate, validityAt, type CertificateInfo } from './crypto';
 import { OFFERS, type OrganizationFederation, type ShellOutput } from './federation';
 import { GATEWAY_INSTANCES, readMetadata } from './gateway';
-import { getFederationInformationRequest, parseGetFederationInformationResponse } from './soap';
+import {
+  faultIn,
+  getFederationInformationRequest,
+  getOrganizationRelationshipSettingsRequest,
+  parseGetFederationInformationResponse,
+  parseGetOrganizationRelationshipSettingsResponse,
+  securityHeader,
+  type OrganizationRelationshipSettings,
+} from './soap';
 
 const IDS = {
   NoFederationTrust: 1100,
@@ -107,23 +116,68 @@ export async function testOrganizationRelationship(org: OrganizationFederation, 
     return error('FailureToCallAutodiscoverService', `${epr}: ${(e as Error).message}`);
   }
   if (remote.errorCode !== 'NoError') return error('FailureToCallAutodiscoverService', `${remote.errorCode} ${remote.errorMessage}`.trim());
-  const problems: string[] = [];
+  // Result ids are Exchange's (TestOrganizationRelationshipResultId); an Error fails the test, a Warning does not.
+  const results: Array<{ id: string; error: boolean; text: string }> = [];
+  const problem = (id: string, text: string, error = true) => results.push({ id, error, text });
   if ((remote.applicationUri ?? '').toLowerCase() !== (rel.targetApplicationUri ?? '').toLowerCase()) {
-    problems.push(`    ApplicationUriMismatch: the remote organization's ApplicationUri is ${remote.applicationUri}; TargetApplicationUri is ${rel.targetApplicationUri}.`);
+    problem('ApplicationUrisDiffer', `the remote organization's ApplicationUri is ${remote.applicationUri}; TargetApplicationUri is ${rel.targetApplicationUri}.`);
   }
-  const missing = remote.domains.filter((d) => !rel.domainNames.includes(d.toLowerCase()));
-  if (missing.length) problems.push(`    DomainNamesMismatch: the remote organization federates ${missing.join(', ')}, which DomainNames lacks.`);
-  const ourInstance = (await org.delegationTrust())?.tokenIssuerUri;
+  if (remote.domains.length && !remote.domains.some((d) => rel.domainNames.includes(d.toLowerCase()))) {
+    problem('NoRemoteFederatedDomainInLocalOrgRelationship', `the remote organization federates ${remote.domains.join(', ')}, none of which DomainNames holds.`);
+  }
+  const trust = await org.delegationTrust();
+  const ourInstance = trust?.tokenIssuerUri;
   const theirs = remote.tokenIssuers.map((t) => t.uri);
   if (ourInstance && !theirs.includes(ourInstance)) {
-    problems.push(`    TokenIssuerMismatch: the remote organization uses ${theirs.join(', ')}; this organization uses ${ourInstance} (${ourInstance === GATEWAY_INSTANCES.business.tokenIssuerUri ? 'business' : 'consumer'} instance).`);
+    problem('MismatchedSTS', `the remote organization uses ${theirs.join(', ')}; this organization uses ${ourInstance} (${ourInstance === GATEWAY_INSTANCES.business.tokenIssuerUri ? 'business' : 'consumer'} instance).`);
   }
-  lines.push(...problems);
-  if (problems.length) {
+  // The partner's own relationship for us, over its WS-Security Autodiscover endpoint with the token.
+  lines.push(`  Calling GetOrganizationRelationshipSettings at ${rel.targetAutodiscoverEpr}.`);
+  const remoteRelationships = await remoteOrganizationRelationships(org, rel.targetAutodiscoverEpr ?? '', token.token, mailbox.primarySmtpAddress);
+  if (!remoteRelationships.ok) {
+    problem('AutodiscoverServiceCallFailed', remoteRelationships.why);
+  } else if (remoteRelationships.settings.length === 0) {
+    problem('NoOrganizationRelationshipInstancesWereReturnedByTheRemoteParty', `the remote organization has no organization relationship for ${mailbox.primarySmtpAddress.split('@')[1]}.`);
+  } else {
+    const userDomain = mailbox.primarySmtpAddress.split('@')[1].toLowerCase();
+    for (const remoteRel of remoteRelationships.settings) {
+      if ((remoteRel.targetApplicationUri ?? '').toLowerCase() !== (trust?.applicationUri ?? '').toLowerCase()) {
+        problem('ApplicationUrisDiffer', `the remote organization relationship "${remoteRel.name}" has TargetApplicationUri ${remoteRel.targetApplicationUri ?? '(none)'}; this organization's ApplicationUri is ${trust?.applicationUri}.`);
+      }
+      if (rel.freeBusyAccessEnabled && remoteRel.freeBusyAccessLevel === 'None') {
+        problem('AccessMismatchLocalRemote', `"${rel.name}" has FreeBusyAccessEnabled, but the remote organization relationship "${remoteRel.name}" has FreeBusyAccessLevel None.`);
+      }
+      if (remoteRel.freeBusyAccessEnabled && rel.freeBusyAccessLevel === 'None') {
+        problem('AccessMismatchRemoteLocal', `the remote organization relationship "${remoteRel.name}" has FreeBusyAccessEnabled, but "${rel.name}" has FreeBusyAccessLevel None.`);
+      }
+    }
+    if (!remoteRelationships.settings.some((r) => r.domainNames.some((d) => d.toLowerCase() === userDomain))) {
+      problem('UserFedDomainNotInRemoteOrgRelationship', `${userDomain} is in no remote organization relationship's DomainNames.`, false);
+    }
+  }
+  for (const r of results) lines.push(`    ${r.error ? '' : 'WARNING '}${r.id}: ${r.text}`);
+  if (results.some((r) => r.error)) {
     lines.push('RESULT: Error');
   } else {
     lines.push('No Significant Issues to Report');
     lines.push('RESULT: Success.');
   }
   return { records: [], lines };
+}
+
+async function remoteOrganizationRelationships(org: OrganizationFederation, epr: string, token: string, user: string): Promise<{ ok: true; settings: OrganizationRelationshipSettings[] } | { ok: false; why: string }> {
+  const domain = user.split('@')[1] ?? '';
+  try {
+    const body = getOrganizationRelationshipSettingsRequest([domain], { to: epr, headers: [securityHeader(token)] });
+    const response = await org.federation.sim.network.send(org.shellHost, new Request(epr, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8' }, body }));
+    const text = await response.text();
+    const fault = faultIn(text);
+    if (fault) return { ok: false, why: `${epr}: ${fault.message}` };
+    if (!response.ok) return { ok: false, why: `${epr}: HTTP ${response.status}.` };
+    const answer = parseGetOrganizationRelationshipSettingsResponse(text);
+    if (answer.errorCode !== 'NoError') return { ok: false, why: `${epr}: ${answer.errorCode} ${answer.errorMessage}`.trim() };
+    return { ok: true, settings: answer.settings };
+  } catch (e) {
+    return { ok: false, why: `${epr}: ${(e as Error).message}` };
+  }
 }

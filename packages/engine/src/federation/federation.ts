@@ -31,6 +31,7 @@ import { domainProof } from './domain-proof';
 import { GATEWAY_INSTANCES, GatewayInstance, PROVISIONING, readMetadata, type GatewayInstanceName } from './gateway';
 import { MailboxContent } from './mailbox-content';
 import { FederatedClientAccessServer } from './services';
+import { TokenForgingMiddlebox } from './middlebox';
 import { faultIn, getFederationInformationRequest, parseGetFederationInformationResponse, parseRequestSecurityTokenResponse, requestSecurityToken } from './soap';
 import { ATTR } from '../directory/schema';
 import { and, eq } from '../directory/filter';
@@ -97,6 +98,36 @@ export class Federation {
     };
     sim.serverUrls = async (org, server) => this.of(org).webServiceUrls(server);
     sim.addEndpointSource(async () => Object.values(this.gateways).map((g) => ({ endpoint: g, hosts: g.hosts })));
+  }
+
+  /**
+   * Puts a man in the middle at a partner's published name: every delegation token sent there is replaced
+   * by one forged for `subjectEmail` (see middlebox.ts). The partner must be federated, so that its public
+   * certificate can be had from the gateway.
+   */
+  async placeTokenForger(host: string, subjectEmail: string): Promise<TokenForgingMiddlebox> {
+    await this.sim.refreshNetwork();
+    const behind = this.sim.network.resolveAll(host)[0];
+    const org = behind ? this.sim.organizationOfServer(behind) : undefined;
+    if (!behind || !org) throw new InputError(`no Exchange server answers at ${host}; a man in the middle needs a partner's published name`, { field: 'host', value: host, accepted: this.sim.network.knownHosts() });
+    const target = this.of(org);
+    const trust = await target.delegationTrust();
+    const instance = trust?.tokenIssuerUri === GATEWAY_INSTANCES.consumer.tokenIssuerUri ? 'consumer' : 'business';
+    const registration = trust?.applicationUri ? this.gateways[instance].registrationOf(trust.applicationUri) : undefined;
+    if (!trust || !registration) throw new InputError(`${target.name} is not federated: the gateway publishes no certificate to encrypt a token to`, { field: 'host', value: host });
+    if (!/^[^\s@]+@[^\s@]+$/.test(subjectEmail)) throw new InputError(`"${subjectEmail}" is not an address of the form user@domain`, { field: 'address', value: subjectEmail });
+    const domain = subjectEmail.split('@')[1].toLowerCase();
+    const middlebox = new TokenForgingMiddlebox(host.toLowerCase(), behind, {
+      subjectEmail,
+      issuer: trust.tokenIssuerUri,
+      audience: trust.applicationUri,
+      requestingOrganization: `FYDIBOHF25SPDLT.exchangedelegation.${domain}`,
+      encryptFor: registration.certificates[0],
+      now: () => this.sim.clock.now(),
+    });
+    this.sim.network.addAppliance(middlebox);
+    this.sim.network.setDnsRecord(host, [middlebox.server]);
+    return middlebox;
   }
 
   of(org: ExchangeOrganization): OrganizationFederation {

@@ -1,6 +1,7 @@
 // An Exchange 2010 Client Access server's web services for federation, in front of its OWA:
 //   /autodiscover/autodiscover.svc               GetFederationInformation, anonymous
-//   /autodiscover/autodiscover.svc/WSSecurity    GetUserSettings for a partner, with a delegation token
+//   /autodiscover/autodiscover.svc/WSSecurity    GetUserSettings and GetOrganizationRelationshipSettings for a
+//                                                partner, with a delegation token
 //   /EWS/Exchange.asmx                           GetUserAvailability for the organization's own users
 //   /EWS/Exchange.asmx/WSSecurity                GetUserAvailability for a partner, with a delegation token
 // The source side walks the seed's steps (relationship, token, Autodiscover, EWS) and records each in the
@@ -27,8 +28,11 @@ import {
   type FreeBusyViewType,
 } from './free-busy';
 import {
+  bodyPayloadName,
   extractSecurityToken,
   getFederationInformationResponse,
+  getOrganizationRelationshipSettingsResponse,
+  parseGetOrganizationRelationshipSettingsRequest,
   getUserSettingsRequest,
   getUserSettingsResponse,
   parseGetFederationInformationRequest,
@@ -132,6 +136,13 @@ export class FederatedClientAccessServer implements Endpoint {
     const body = await request.text();
     const token = await this.partnerToken(body, ctx);
     if (!token.ok) return token.response;
+    let operation: string | undefined;
+    try {
+      operation = bodyPayloadName(body)?.localName;
+    } catch {
+      operation = undefined;
+    }
+    if (operation === 'GetOrganizationRelationshipSettingsRequestMessage') return this.partnerRelationshipSettings(body, token.requester, ctx);
     let asked: { mailboxes: string[]; settings: string[] };
     try {
       asked = parseGetUserSettingsRequest(body);
@@ -153,6 +164,38 @@ export class FederatedClientAccessServer implements Endpoint {
       users.push({ errorCode: 'NoError' as const, settings, settingErrors });
     }
     return xml(getUserSettingsResponse({ errorCode: 'NoError', users }));
+  }
+
+  /**
+   * GetOrganizationRelationshipSettings: this organization's relationships whose DomainNames hold the domain of
+   * the token's e-mail address, read from the directory (Autodiscover does not use the availability cache).
+   */
+  private async partnerRelationshipSettings(body: string, requester: string, ctx: RequestContext): Promise<Response> {
+    try {
+      parseGetOrganizationRelationshipSettingsRequest(body);
+    } catch (e) {
+      return xml(getOrganizationRelationshipSettingsResponse({ errorCode: 'InvalidRequest', errorMessage: (e as Error).message, settings: [] }));
+    }
+    const domain = requester.split('@')[1]?.toLowerCase() ?? '';
+    const all = await this.federation.directory(this.log(ctx)).organizationRelationships();
+    const matching = all.filter((r) => r.domainNames.includes(domain));
+    ctx.hop.notes.push(`organization relationships for ${domain}: ${matching.map((r) => `"${r.name}"`).join(', ') || 'none'}`);
+    return xml(getOrganizationRelationshipSettingsResponse({
+      errorCode: 'NoError',
+      settings: matching.map((r) => ({
+        name: r.name,
+        domainNames: r.domainNames,
+        freeBusyAccessEnabled: r.freeBusyAccessEnabled,
+        freeBusyAccessLevel: r.freeBusyAccessLevel,
+        // Mail tips, mailbox moves and delivery reports are not modelled: reported off, as on a new relationship.
+        mailTipsAccessEnabled: false,
+        mailTipsAccessLevel: 'None',
+        mailboxMoveEnabled: false,
+        deliveryReportEnabled: false,
+        targetApplicationUri: r.targetApplicationUri,
+        targetAutodiscoverEpr: r.targetAutodiscoverEpr,
+      })),
+    }));
   }
 
   /** The ExternalUrl of an Exchange 2010 EWS virtual directory in the mailbox's site (this server's first). */

@@ -1,6 +1,6 @@
 // SOAP 1.1 wire messages of Exchange 2010 cross-organization free/busy: the envelope and faults, the WS-Security
 // header that carries a delegation token, WS-Trust (2005/02) between a Client Access server and the Microsoft
-// Federation Gateway, and SOAP Autodiscover (GetFederationInformation, GetUserSettings). Simulated servers build
+// Federation Gateway, and SOAP Autodiscover (GetFederationInformation, GetUserSettings, GetOrganizationRelationshipSettings). Simulated servers build
 // and parse these over fetch; see DOMAIN-NOTES.md section 3 for the shapes.
 //
 // Builders write compact XML (no indentation) with every text and attribute value escaped. Parsers resolve
@@ -787,6 +787,92 @@ export function parseGetUserSettingsResponse(xml: string): ParsedUserSettingsRes
     return user;
   });
   return { errorCode: readErrorCode(response, what), errorMessage: readErrorMessage(response), users };
+}
+
+/**
+ * GetOrganizationRelationshipSettings (internal to Exchange; Test-OrganizationRelationship calls it on the partner's
+ * WS-Security Autodiscover endpoint with a delegation token): Request/Domains/Domain.
+ */
+export function getOrganizationRelationshipSettingsRequest(domains: readonly string[], options: MessageOptions & { to: string }): string {
+  const body = `<a:GetOrganizationRelationshipSettingsRequestMessage xmlns:a="${NS.autodiscover}"><a:Request><a:Domains>${domains.map((d) => textElement('a:Domain', d)).join('')}</a:Domains></a:Request></a:GetOrganizationRelationshipSettingsRequestMessage>`;
+  return envelope(body, autodiscoverHeaders('GetOrganizationRelationshipSettings', options.to, options.headers));
+}
+
+export function parseGetOrganizationRelationshipSettingsRequest(xml: string): { domains: string[] } {
+  const what = 'Autodiscover GetOrganizationRelationshipSettings request';
+  const { payload } = expectPayload(xml, NS.autodiscover, 'GetOrganizationRelationshipSettingsRequestMessage', what);
+  const domains = requireChild(requireChild(payload, NS.autodiscover, 'Request', what), NS.autodiscover, 'Domains', what);
+  return { domains: children(domains, NS.autodiscover, 'Domain').map((d) => textOf(d).trim()) };
+}
+
+/** One OrganizationRelationshipSettings element, as Exchange's Autodiscover proxy classes name its members. */
+export interface OrganizationRelationshipSettings {
+  name: string;
+  domainNames: string[];
+  freeBusyAccessEnabled: boolean;
+  freeBusyAccessLevel: string;
+  mailTipsAccessEnabled: boolean;
+  mailTipsAccessLevel: string;
+  mailboxMoveEnabled: boolean;
+  deliveryReportEnabled: boolean;
+  targetApplicationUri?: string;
+  targetAutodiscoverEpr?: string;
+  targetSharingEpr?: string;
+}
+
+export function getOrganizationRelationshipSettingsResponse(r: { errorCode: AutodiscoverErrorCode; errorMessage?: string; settings: readonly OrganizationRelationshipSettings[] }): string {
+  const nil = (name: string, value: string | undefined) => (value === undefined ? `<${name} i:nil="true"/>` : textElement(name, value));
+  const items = r.settings
+    .map((s) =>
+      '<OrganizationRelationshipSettings>' +
+      textElement('DeliveryReportEnabled', String(s.deliveryReportEnabled)) +
+      `<DomainNames>${s.domainNames.map((d) => textElement('Domain', d)).join('')}</DomainNames>` +
+      textElement('FreeBusyAccessEnabled', String(s.freeBusyAccessEnabled)) +
+      textElement('FreeBusyAccessLevel', s.freeBusyAccessLevel) +
+      textElement('MailTipsAccessEnabled', String(s.mailTipsAccessEnabled)) +
+      textElement('MailTipsAccessLevel', s.mailTipsAccessLevel) +
+      textElement('MailboxMoveEnabled', String(s.mailboxMoveEnabled)) +
+      textElement('Name', s.name) +
+      nil('TargetApplicationUri', s.targetApplicationUri) +
+      nil('TargetAutodiscoverEpr', s.targetAutodiscoverEpr) +
+      nil('TargetSharingEpr', s.targetSharingEpr) +
+      '</OrganizationRelationshipSettings>',
+    )
+    .join('');
+  const body =
+    `<GetOrganizationRelationshipSettingsResponseMessage xmlns="${NS.autodiscover}" xmlns:i="${NS.xsi}"><Response>` +
+    `${errorXml(r.errorCode, r.errorMessage)}<OrganizationRelationshipSettingsCollection>${items}</OrganizationRelationshipSettingsCollection>` +
+    `</Response></GetOrganizationRelationshipSettingsResponseMessage>`;
+  return envelope(body, autodiscoverResponseHeaders('GetOrganizationRelationshipSettings'));
+}
+
+export function parseGetOrganizationRelationshipSettingsResponse(xml: string): { errorCode: AutodiscoverErrorCode; errorMessage: string; settings: OrganizationRelationshipSettings[] } {
+  const what = 'Autodiscover GetOrganizationRelationshipSettings response';
+  const { payload } = expectPayload(xml, NS.autodiscover, 'GetOrganizationRelationshipSettingsResponseMessage', what);
+  const response = requireChild(payload, NS.autodiscover, 'Response', what);
+  const collection = child(response, NS.autodiscover, 'OrganizationRelationshipSettingsCollection');
+  const text = (el: Element, name: string) => {
+    const c = child(el, NS.autodiscover, name);
+    return c && c.getAttributeNS(NS.xsi, 'nil') !== 'true' ? textOf(c).trim() : undefined;
+  };
+  const flag = (el: Element, name: string) => parseBoolean(requireText(el, NS.autodiscover, name, what), name, what);
+  const settings = (collection ? children(collection, NS.autodiscover, 'OrganizationRelationshipSettings') : []).map((s) => {
+    const domains = child(s, NS.autodiscover, 'DomainNames');
+    return {
+      name: text(s, 'Name') ?? '',
+      domainNames: domains ? children(domains, NS.autodiscover, 'Domain').map((d) => textOf(d).trim()) : [],
+      freeBusyAccessEnabled: flag(s, 'FreeBusyAccessEnabled'),
+      freeBusyAccessLevel: text(s, 'FreeBusyAccessLevel') ?? '',
+      mailTipsAccessEnabled: flag(s, 'MailTipsAccessEnabled'),
+      mailTipsAccessLevel: text(s, 'MailTipsAccessLevel') ?? '',
+      mailboxMoveEnabled: flag(s, 'MailboxMoveEnabled'),
+      deliveryReportEnabled: flag(s, 'DeliveryReportEnabled'),
+      targetApplicationUri: text(s, 'TargetApplicationUri'),
+      targetAutodiscoverEpr: text(s, 'TargetAutodiscoverEpr'),
+      targetSharingEpr: text(s, 'TargetSharingEpr'),
+    };
+  });
+  return { errorCode: readErrorCode(response, what), errorMessage: readErrorMessage(response), settings };
 }
 
 /** The fault in a response body, if it is one; an empty or non-XML body (a proxy's redirect) is not. */
