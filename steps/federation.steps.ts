@@ -291,3 +291,15 @@ Then(/^(\S+) refused the delegation token because (?:of )?its (signature|signer|
   const notes = this.sim.network.trace.hops.slice(from).filter((h) => h.to.toLowerCase() === server.toLowerCase()).flatMap((h) => h.notes);
   expect(notes.filter((n) => n.startsWith('token rejected:')).join('\n') || `(${server} rejected no token)`).toContain(`token rejected: ${code}:`);
 });
+
+// ---- Office 365 ------------------------------------------------------------------------------------------
+
+Given(/^the Office 365 tenant "([^"]+)" for (\S+)(?:, whose federation trust was created on the (business|consumer) instance)?$/, async function (this: ScenarioWorld, name: string, domain: string, instance: GatewayInstanceName | undefined) {
+  await located(this.locator, async () => {
+    await (await federationOf(this)).declareOffice365Tenant({ name, domain, trustInstance: instance ?? 'business' });
+  });
+});
+
+When(/^Office 365 support recreates the federation trust of (\S+)$/, async function (this: ScenarioWorld, tenant: string) {
+  await located(this.locator, async () => (await federationOf(this)).recreateTenantTrust(tenant));
+});

@@ -10,8 +10,12 @@ import {
   extractSecurityToken,
   getFederationInformationRequest,
   getFederationInformationResponse,
+  getOrganizationRelationshipSettingsRequest,
+  getOrganizationRelationshipSettingsResponse,
   getUserSettingsRequest,
   getUserSettingsResponse,
+  parseGetOrganizationRelationshipSettingsRequest,
+  parseGetOrganizationRelationshipSettingsResponse,
   parseGetFederationInformationRequest,
   parseGetFederationInformationResponse,
   parseGetUserSettingsRequest,
@@ -323,4 +327,31 @@ test('parse errors name what was missing or wrong', () => {
   assert.throws(() => parseGetUserAvailabilityRequest(noView), /t:FreeBusyViewOptions has no t:RequestedView/);
   const noToken = requestSecurityTokenResponse({ token: TOKEN, created: at('09:00'), expires: at('09:05'), appliesTo: 'x' }).replace(TOKEN, '');
   assert.throws(() => parseRequestSecurityTokenResponse(noToken), /t:RequestedSecurityToken holds no element/);
+});
+
+test('GetOrganizationRelationshipSettings: request domains and every relationship setting survive the round trip', () => {
+  const to = 'https://autodiscover.fabrikam.com/autodiscover/autodiscover.svc/WSSecurity';
+  const request = getOrganizationRelationshipSettingsRequest(['contoso.com', 'exchangedelegation.contoso.com'], { to });
+  assert.deepEqual(bodyPayloadName(request), { namespaceURI: NS.autodiscover, localName: 'GetOrganizationRelationshipSettingsRequestMessage' });
+  assert.deepEqual(parseGetOrganizationRelationshipSettingsRequest(request).domains, ['contoso.com', 'exchangedelegation.contoso.com']);
+  const settings = {
+    name: 'Contoso <& partners>',
+    domainNames: ['contoso.com'],
+    freeBusyAccessEnabled: true,
+    freeBusyAccessLevel: 'None',
+    mailTipsAccessEnabled: false,
+    mailTipsAccessLevel: 'None',
+    mailboxMoveEnabled: false,
+    deliveryReportEnabled: false,
+    targetApplicationUri: 'FYDIBOHF25SPDLT.exchangedelegation.contoso.com',
+    targetAutodiscoverEpr: undefined,
+    targetSharingEpr: undefined,
+  };
+  const response = getOrganizationRelationshipSettingsResponse({ errorCode: 'NoError', settings: [settings] });
+  const parsed = parseGetOrganizationRelationshipSettingsResponse(response);
+  assert.equal(parsed.errorCode, 'NoError');
+  assert.deepEqual(parsed.settings, [settings]);
+  // An empty collection is an answer, not an error.
+  assert.deepEqual(parseGetOrganizationRelationshipSettingsResponse(getOrganizationRelationshipSettingsResponse({ errorCode: 'NoError', settings: [] })).settings, []);
+  assert.throws(() => parseGetOrganizationRelationshipSettingsResponse(response.replace('<FreeBusyAccessEnabled>true', '<FreeBusyAccessEnabled>yes')), SoapParseError);
 });

@@ -282,6 +282,13 @@ export function planOrganizationIdentifier(layout: ForestLayout, change: { accou
   ]);
 }
 
+/** Remove-FederationTrust of the delegation trust: the organization identifier no longer links to it, then it goes. */
+export function planOrganizationIdentifierCleared(layout: ForestLayout, trustDn: string): Plan {
+  const p = plan([], [{ dn: layout.federatedOrganizationIdDn, modifications: [{ operation: 'replace', attribute: ATTR.fedDelegationTrust, values: [] }] }]);
+  p.delete = trustDn;
+  return p;
+}
+
 export function planFederatedDomain(layout: ForestLayout, acceptedDomainDn: string): Plan {
   return plan([], [{ dn: acceptedDomainDn, modifications: [{ operation: 'replace', attribute: ATTR.fedAcceptedDomainLink, values: [layout.federatedOrganizationIdDn] }] }]);
 }

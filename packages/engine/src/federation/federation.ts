@@ -32,6 +32,7 @@ import { GATEWAY_INSTANCES, GatewayInstance, PROVISIONING, readMetadata, type Ga
 import { MailboxContent } from './mailbox-content';
 import { FederatedClientAccessServer } from './services';
 import { TokenForgingMiddlebox } from './middlebox';
+import { OFFICE_365, declareOffice365Tenant, recreateTenantTrust, type Office365TenantSpec } from './office365';
 import { faultIn, getFederationInformationRequest, parseGetFederationInformationResponse, parseRequestSecurityTokenResponse, requestSecurityToken } from './soap';
 import { ATTR } from '../directory/schema';
 import { and, eq } from '../directory/filter';
@@ -130,6 +131,16 @@ export class Federation {
     return middlebox;
   }
 
+  /** An Office 365 tenant in its own forest, provisioned as Microsoft provisions one (office365.ts). */
+  declareOffice365Tenant(spec: Office365TenantSpec): Promise<OrganizationFederation> {
+    return declareOffice365Tenant(this, spec);
+  }
+
+  /** Office 365 support recreates the tenant's federation trust on the business instance. */
+  recreateTenantTrust(name: string): Promise<void> {
+    return recreateTenantTrust(this, this.organization(name));
+  }
+
   of(org: ExchangeOrganization): OrganizationFederation {
     let f = this.orgs.get(org);
     if (!f) {
@@ -161,6 +172,9 @@ export class OrganizationFederation {
   readonly events: EventLogEntry[] = [];
   /** How far the servers' local clock is ahead of GMT (a certificate they make is dated in local time). */
   timeZoneOffsetMinutes = 0;
+  /** An Office 365 tenant (office365.ts): outlook.com, and the service's own trust with the business instance. */
+  office365 = false;
+  private serviceSigners?: Cached<CertificateInfo[]>;
   private relationshipCache = new Map<string, Cached<OrganizationRelationshipView | undefined>>();
   private trustCache?: Cached<FederationTrustView | undefined>;
   private metadataReadAt = new Map<string, number>();
@@ -270,6 +284,17 @@ export class OrganizationFederation {
     return certificates.map((c) => c.der);
   }
 
+  /** Registers an application URI and certificate with an instance (the Office 365 service's own registration). */
+  async registerApplication(instance: GatewayInstanceName, applicationUri: string, certificateDer: string): Promise<void> {
+    const registered = await this.provision(instance, { operation: 'register', applicationUri, organization: this.name, certificate: certificateDer });
+    if (!registered.ok) this.fail(`the ${instance} instance refused to register ${applicationUri}: ${registered.error}`);
+  }
+
+  /** The servers read the trust again at once (after it was removed and recreated). */
+  forgetTrust(): void {
+    this.trustCache = undefined;
+  }
+
   private async provision(instance: GatewayInstanceName, body: Record<string, string>): Promise<{ ok: true } | { ok: false; error: string; reason?: string }> {
     await this.federation.sim.refreshNetwork();
     const url = new URL(PROVISIONING, GATEWAY_INSTANCES[instance].tokenIssuerEpr).toString();
@@ -282,7 +307,10 @@ export class OrganizationFederation {
    * New-FederationTrust. `viaConsole` is the New Federation Trust wizard, which always makes a self-signed
    * certificate; a third-party certificate can only be used from the shell (-Thumbprint).
    */
-  async newFederationTrust(options: { name: string; thumbprint?: string; viaConsole?: boolean }): Promise<ShellOutput> {
+  async newFederationTrust(options: { name: string; thumbprint?: string; viaConsole?: boolean; instance?: GatewayInstanceName; bySupport?: boolean }): Promise<ShellOutput> {
+    if (this.office365 && !options.bySupport) {
+      this.fail(`New-FederationTrust is not available to the administrator of the Office 365 tenant ${this.name}: Microsoft creates the tenant's federation trust, and only Office 365 support can recreate it`, 'Name', options.name);
+    }
     const fed = this.directory();
     if ((await fed.federationTrusts()).length > 0) this.fail(`${this.name} already has a federation trust; remove it before creating another`, 'Name', options.name);
     let stored: StoredCertificate;
@@ -293,7 +321,7 @@ export class OrganizationFederation {
       if (!options.thumbprint) this.fail('New-FederationTrust needs -Thumbprint (or a certificate piped from Get-ExchangeCertificate)', 'Thumbprint');
       stored = this.stored(options.thumbprint);
     }
-    const { instance, why } = await this.instanceFor(stored.certificate);
+    const { instance, why } = options.instance ? { instance: options.instance, why: `created on the ${options.instance} instance by Microsoft` } : await this.instanceFor(stored.certificate);
     const info = GATEWAY_INSTANCES[instance];
     const issuerCertificates = await this.readGatewayMetadata(info.metadataEpr);
     const check = await this.provision(instance, { operation: 'check-certificate', organization: this.name, certificate: stored.certificate.der });
@@ -392,6 +420,7 @@ export class OrganizationFederation {
   }
 
   private applicationUriFor(trust: FederationTrustView, accountNamespace: string): string {
+    if (this.office365) return OFFICE_365.applicationUri;
     // The business instance names an organization FYDIBOHF25SPDLT.<account namespace>; the consumer
     // instance by the account namespace itself (DOMAIN-NOTES §3; the seed's manual example).
     return trust.tokenIssuerUri === GATEWAY_INSTANCES.business.tokenIssuerUri ? `FYDIBOHF25SPDLT.${accountNamespace}` : accountNamespace;
@@ -534,7 +563,8 @@ export class OrganizationFederation {
 
   /**
    * Get-FederationInformation: asks the other organization's Autodiscover, anonymously, for its federation
-   * information (https://autodiscover.<domain>/autodiscover/autodiscover.svc, then https://<domain>/…).
+   * information (https://autodiscover.<domain>/autodiscover/autodiscover.svc, then https://<domain>/…),
+   * following one HTTPS redirect.
    */
   async getFederationInformation(domainName: string): Promise<ShellOutput & { information?: { domainNames: string[]; targetApplicationUri: string; targetAutodiscoverEpr: string; tokenIssuerUris: string[] } }> {
     const domain = domainName.toLowerCase();
@@ -542,9 +572,17 @@ export class OrganizationFederation {
     await this.federation.sim.refreshNetwork();
     const failures: string[] = [];
     for (const host of [`autodiscover.${domain}`, domain]) {
-      const url = `https://${host}/autodiscover/autodiscover.svc`;
+      let url = `https://${host}/autodiscover/autodiscover.svc`;
       try {
-        const response = await this.federation.sim.network.send(this.shellHost, new Request(url, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8' }, body: getFederationInformationRequest(domain) }));
+        const ask = (at: string) => this.federation.sim.network.send(this.shellHost, new Request(at, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8' }, body: getFederationInformationRequest(domain) }));
+        let response = await ask(url);
+        // One HTTPS redirect is followed (Office 365 sends autodiscover.<domain> on to autodiscover-s.outlook.com);
+        // the endpoint that answered is the one the relationship will use.
+        const location = response.headers.get('location');
+        if ((response.status === 301 || response.status === 302) && location?.toLowerCase().startsWith('https://')) {
+          url = location;
+          response = await ask(url);
+        }
         const text = await response.text();
         if (!response.ok) {
           failures.push(`${url}: HTTP ${response.status}${faultIn(text) ? ` (${faultIn(text)!.message})` : ''}`);
@@ -602,7 +640,18 @@ export class OrganizationFederation {
     const trust = await this.delegationTrust();
     if (!trust) return undefined;
     const decryptWith = [...this.certificates.values()].map((s) => ({ certificate: s.certificate, keyLabel: s.keyLabel }));
-    return { decryptWith, trustedSigners: trust.tokenIssuerCertificates.map((c) => parseCertificate(c)), applicationUri: trust.applicationUri };
+    // Office 365 validates partners' tokens with the service's own trust: the business instance's metadata,
+    // which Microsoft keeps current (read again when the trust cache expires), not the tenant's trust.
+    const trustedSigners = this.office365 ? await this.businessSigners() : trust.tokenIssuerCertificates.map((c) => parseCertificate(c));
+    return { decryptWith, trustedSigners, applicationUri: trust.applicationUri };
+  }
+
+  private async businessSigners(): Promise<CertificateInfo[]> {
+    const now = this.clock.millis();
+    if (!this.serviceSigners || now - this.serviceSigners.at >= TRUST_CACHE_MS) {
+      this.serviceSigners = { at: now, value: (await this.readGatewayMetadata(GATEWAY_INSTANCES.business.metadataEpr)).map((c) => parseCertificate(c)) };
+    }
+    return this.serviceSigners.value;
   }
 
   // ---- other cmdlets -------------------------------------------------------------------------------

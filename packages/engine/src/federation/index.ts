@@ -8,3 +8,4 @@ export { askFreeBusy, FREE_BUSY_CLIENTS, type FreeBusyClient, type FreeBusyLooku
 export { BUSY_TYPES, type BusyType, type CalendarEvent, type FreeBusyAnswer, type FreeBusyViewType } from './free-busy';
 export { GATEWAY_INSTANCES, type GatewayInstanceName } from './gateway';
 export { SECURITY_TOKEN_ERROR } from './services';
+export { OFFICE_365 } from './office365';

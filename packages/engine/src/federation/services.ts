@@ -16,6 +16,8 @@ import { effectiveLevel } from './mailbox-content';
 import type { FreeBusyAccessLevel } from './directory';
 import { OFFERS, type OrganizationFederation } from './federation';
 import { flowStep } from './flow';
+import { GATEWAY_INSTANCES } from './gateway';
+import { OFFICE_365 } from './office365';
 import { faultIn } from './soap';
 import {
   getUserAvailabilityRequest,
@@ -73,7 +75,13 @@ export class FederatedClientAccessServer implements Endpoint {
   }
 
   handle = async (request: Request, ctx: RequestContext): Promise<Response> => {
-    const path = new URL(request.url).pathname.toLowerCase().replace(/\/+$/, '');
+    const url = new URL(request.url);
+    const path = url.pathname.toLowerCase().replace(/\/+$/, '');
+    // Office 365 answers Autodiscover at one name only; the others send the client there.
+    if (this.federation.office365 && path.startsWith('/autodiscover') && url.hostname.toLowerCase() !== OFFICE_365.autodiscoverHost) {
+      ctx.hop.notes.push(`Office 365 Autodiscover is at ${OFFICE_365.autodiscoverHost}`);
+      return new Response(null, { status: 302, headers: { location: `https://${OFFICE_365.autodiscoverHost}${url.pathname}` } });
+    }
     if (request.method === 'POST') {
       if (path === '/autodiscover/autodiscover.svc') return this.getFederationInformation(request, ctx);
       if (path === '/autodiscover/autodiscover.svc/wssecurity') return this.partnerUserSettings(request, ctx);
@@ -111,7 +119,8 @@ export class FederatedClientAccessServer implements Endpoint {
       errorCode: 'NoError',
       applicationUri: trust.applicationUri,
       domains: orgId.federatedDomains,
-      tokenIssuers: [{ uri: trust.tokenIssuerUri, endpoint: trust.tokenIssuerEpr }],
+      // Office 365 publishes the service's trust, which is with the business instance whatever the tenant's is.
+      tokenIssuers: [this.federation.office365 ? { uri: GATEWAY_INSTANCES.business.tokenIssuerUri, endpoint: GATEWAY_INSTANCES.business.tokenIssuerEpr } : { uri: trust.tokenIssuerUri, endpoint: trust.tokenIssuerEpr }],
     }));
   }
 

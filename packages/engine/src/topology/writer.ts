@@ -51,6 +51,11 @@ export interface DirectoryTarget {
 export interface Plan {
   adds: DirectoryWriteEntry[];
   modifies: Array<{ dn: string; modifications: Modification[] }>;
+  /**
+   * A leaf entry to delete, last: if it is refused, the adds and modifies are undone, so the plan still
+   * applies whole or not at all (one delete, because a deleted entry is not put back).
+   */
+  delete?: string;
   /** Records the change in the writer's declared state once it is in the directory. */
   commit(): void;
 }
@@ -531,7 +536,10 @@ export class TopologyPlanner {
           if (!server.defaultDatabase) throw new InputError(`${server.name} holds no mailboxes: it has no Mailbox role`, { field: 'Server', value: spec.server });
           database = this.database(server.defaultDatabase);
         } else {
-          throw new InputError(`say where ${spec.alias}'s mailbox is: give a Server or a Database`, { field: 'Server', accepted: this.serverNames() });
+          // With a single Mailbox server (an Office 365 tenant, a one-server organization) there is no choice to make.
+          const holders = [...this.servers.values()].filter((s) => s.defaultDatabase);
+          if (holders.length !== 1) throw new InputError(`say where ${spec.alias}'s mailbox is: give a Server or a Database`, { field: 'Server', accepted: this.serverNames() });
+          database = this.database(holders[0].defaultDatabase!);
         }
         const server = this.server(database.server);
         const upn = spec.userPrincipalName ?? `${spec.alias}@${layout.forestDomain}`;
@@ -765,6 +773,7 @@ export class TopologyWriter {
         await dir.modify(m.dn, m.modifications);
         undo.push({ dn: m.dn, modifications: inverse });
       }
+      if (plan.delete) await dir.del(plan.delete);
     } catch (err) {
       for (const m of undo.reverse()) await dir.modify(m.dn, m.modifications).catch(() => undefined);
       for (const dn of added.reverse()) await dir.del(dn).catch(() => undefined);
