@@ -303,3 +303,9 @@ Given(/^the Office 365 tenant "([^"]+)" for (\S+)(?:, whose federation trust was
 When(/^Office 365 support recreates the federation trust of (\S+)$/, async function (this: ScenarioWorld, tenant: string) {
   await located(this.locator, async () => (await federationOf(this)).recreateTenantTrust(tenant));
 });
+
+Then(/^(\S+) received no request at (\S+)$/, async function (this: ScenarioWorld, server: string, url: string) {
+  const from = this.lookup?.firstHop ?? 0;
+  const hops = this.sim.network.trace.hops.slice(from).filter((h) => h.to.toLowerCase() === server.toLowerCase() && h.url.toLowerCase() === url.toLowerCase());
+  expect(hops.map((h) => `${h.method} ${h.url}`)).toEqual([]);
+});

@@ -110,6 +110,11 @@ Feature: Cross-organization free/busy through the Microsoft Federation Gateway
       NoOrganizationRelationshipInstancesWereReturnedByTheRemoteParty
       """
     And the output's last line is "RESULT: Error"
+    When the Contoso administrator tries:
+      """
+      Test-OrganizationRelationship -Identity Northwind -UserIdentity alice@contoso.com
+      """
+    Then the command fails saying "Northwind"
 
   Scenario: Get-FederationInformation reads the partner's federation information from its Autodiscover
     When the Contoso administrator runs "Get-FederationInformation -DomainName fabrikam.com"

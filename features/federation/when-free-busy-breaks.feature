@@ -100,6 +100,15 @@ Feature: When cross-organization free/busy breaks, and how the diagnostic cmdlet
       # It tests the token and Autodiscover, not free/busy itself.
       Then the output's last line is "RESULT: Success."
 
+    Scenario: Fabrikam's EWS ExternalUrl names an internal host: Autodiscover gives it, and nobody outside can reach it
+      Given the Fabrikam administrator has run "Set-WebServicesVirtualDirectory 'FAB-EX01\EWS (Default Web Site)' -ExternalUrl https://fab-ex01.fabrikam.local/EWS/Exchange.asmx"
+      And fab-ex01.fabrikam.local is not published in public DNS
+      When alice@contoso.com asks for the free/busy of bob@fabrikam.com
+      Then the lookup fails with ErrorProxyRequestProcessingFailed saying "Unable to connect to the remote server fab-ex01.fabrikam.local"
+      And the lookup broke at step 6 of 11
+      And FAB-EX01 received a POST to https://autodiscover.fabrikam.com/autodiscover/autodiscover.svc/WSSecurity
+      And FAB-EX01 received no request at https://fab-ex01.fabrikam.local/EWS/Exchange.asmx/WSSecurity
+
     Scenario: Test-OrganizationRelationship reports a relationship whose TargetApplicationUri was typed wrong
       Given the Contoso administrator has run "Set-OrganizationRelationship Fabrikam -TargetApplicationUri exchangedelegation.fabrikam.com"
       When the Contoso administrator runs "Test-OrganizationRelationship -Identity Fabrikam -UserIdentity alice@contoso.com"

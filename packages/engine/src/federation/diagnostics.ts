@@ -4,6 +4,7 @@
 // Test-OrganizationRelationship checks the token, the partner's federation information and the partner's own
 // relationship for us (GetOrganizationRelationshipSettings), not free/busy itself.
 
+import { InputError, unknownName } from '../errors';
 import { openDelegationToken, parseCertificate, validityAt, type CertificateInfo } from './crypto';
 import { OFFERS, type OrganizationFederation, type ShellOutput } from './federation';
 import { GATEWAY_INSTANCES, readMetadata } from './gateway';
@@ -97,10 +98,11 @@ export async function testOrganizationRelationship(org: OrganizationFederation, 
     lines.push('RESULT: Error');
     return { records: [], lines };
   };
-  if (!rel) return error('FailureToFindRelationship', `No organization relationship "${identity}" in ${org.name}.`);
+  // An unknown identity is a parameter error, as for any cmdlet, not a test result.
+  if (!rel) throw unknownName('an organization relationship', identity, relationships.map((r) => r.name), 'Identity');
   lines.push(`Begin testing for organization relationship ${rel.name}, enabled state: ${rel.enabled ? 'True' : 'False'}.`);
   const mailbox = await org.org.directory.findUserByLogonName(userIdentity);
-  if (!mailbox) return error('FailureToFindUser', `${userIdentity} is not a mailbox of ${org.name}.`);
+  if (!mailbox) throw new InputError(`${userIdentity} is not a mailbox of ${org.name}`, { field: 'UserIdentity', value: userIdentity });
   lines.push(`  Getting a delegation token for ${mailbox.primarySmtpAddress} to ${rel.targetApplicationUri ?? '(no TargetApplicationUri)'}.`);
   const token = await org.requestDelegationToken(org.shellHost, undefined, mailbox.primarySmtpAddress, rel.targetApplicationUri ?? '', OFFERS.autodiscover);
   if (!token.ok) return error('FailureToGetDelegationToken', token.why);
@@ -110,12 +112,12 @@ export async function testOrganizationRelationship(org: OrganizationFederation, 
   try {
     const domain = rel.domainNames[0] ?? '';
     const response = await org.federation.sim.network.send(org.shellHost, new Request(epr, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8' }, body: getFederationInformationRequest(domain) }));
-    if (!response.ok) return error('FailureToCallAutodiscoverService', `HTTP ${response.status} from ${epr}.`);
+    if (!response.ok) return error('AutodiscoverServiceCallFailed', `HTTP ${response.status} from ${epr}.`);
     remote = parseGetFederationInformationResponse(await response.text());
   } catch (e) {
-    return error('FailureToCallAutodiscoverService', `${epr}: ${(e as Error).message}`);
+    return error('AutodiscoverServiceCallFailed', `${epr}: ${(e as Error).message}`);
   }
-  if (remote.errorCode !== 'NoError') return error('FailureToCallAutodiscoverService', `${remote.errorCode} ${remote.errorMessage}`.trim());
+  if (remote.errorCode !== 'NoError') return error('AutodiscoverServiceCallFailed', `${remote.errorCode} ${remote.errorMessage}`.trim());
   // Result ids are Exchange's (TestOrganizationRelationshipResultId); an Error fails the test, a Warning does not.
   const results: Array<{ id: string; error: boolean; text: string }> = [];
   const problem = (id: string, text: string, error = true) => results.push({ id, error, text });
