@@ -99,6 +99,8 @@ export class TopologyPlanner {
   readonly servers = new Map<string, DeclaredServer>(); // lower name →
   readonly databases = new Map<string, DeclaredDatabase>();
   readonly mailboxes = new Map<string, DeclaredMailbox>();
+  /** Accounts without a mailbox (an application's service account), lower name →. */
+  readonly accounts = new Map<string, { name: string; dn: string; sid: string; userPrincipalName: string }>();
   private usedAdminGroups = new Set<string>();
   groupSids: { exchangeServers: string; exchangeDomainServers: string } = { exchangeServers: '', exchangeDomainServers: '' };
   /** Server names other organizations of the scenario hold (the network names servers by name). */
@@ -575,14 +577,90 @@ export class TopologyPlanner {
         throw e instanceof InputError ? e.at(i) : e;
       }
     });
+    return this.accountsPlan(adds, rid, () => declared.forEach((m) => this.mailboxes.set(m.alias.toLowerCase(), m)));
+  }
+
+  /** New user objects: the RIDs they took are used up, and the planner knows them, once they are written. */
+  private accountsPlan(adds: DirectoryWriteEntry[], nextRid: number, record: () => void): Plan {
     return {
       adds,
       modifies: [],
       commit: () => {
-        this.nextRid = rid;
-        declared.forEach((m) => this.mailboxes.set(m.alias.toLowerCase(), m));
+        this.nextRid = nextRid;
+        record();
       },
     };
+  }
+
+  /** User accounts without a mailbox: an application server's service account signs in with one. */
+  planServiceAccounts(specs: ReadonlyArray<{ name: string; password: string }>): Plan {
+    const layout = this.requireLayout();
+    const adds: DirectoryWriteEntry[] = [];
+    const declared: Array<{ name: string; dn: string; sid: string; userPrincipalName: string }> = [];
+    let rid = this.nextRid;
+    specs.forEach((spec, i) => {
+      try {
+        checkName('account name', spec.name, /^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$/, 'up to 20 letters, digits, dots, hyphens and underscores', 'Name');
+        const key = spec.name.toLowerCase();
+        if (this.accounts.has(key) || this.mailboxes.has(key) || declared.some((d) => d.name.toLowerCase() === key)) {
+          throw new InputError(`the account "${spec.name}" is declared twice`, { field: 'Name', value: spec.name });
+        }
+        const sid = `${this.domainSid}-${rid++}`;
+        const dn = layout.userDn(spec.name);
+        const userPrincipalName = `${spec.name}@${layout.forestDomain}`;
+        adds.push({
+          dn,
+          attributes: {
+            objectClass: [OBJECT_CLASS.top, OBJECT_CLASS.person, OBJECT_CLASS.organizationalPerson, OBJECT_CLASS.user],
+            cn: spec.name,
+            sAMAccountName: spec.name,
+            [ATTR.userPrincipalName]: userPrincipalName,
+            [ATTR.objectSid]: sid,
+            [ATTR.userPassword]: spec.password,
+          },
+        });
+        declared.push({ name: spec.name, dn, sid, userPrincipalName });
+      } catch (e) {
+        throw e instanceof InputError ? e.at(i) : e;
+      }
+    });
+    return this.accountsPlan(adds, rid, () => declared.forEach((a) => this.accounts.set(a.name.toLowerCase(), a)));
+  }
+
+  /** A security principal by name: a service account, a mailbox user (by alias) or a server's computer account. */
+  principal(name: string, field = 'User'): { name: string; dn: string; sid: string } {
+    const key = name.replace(/^[^\\]+\\/, '').toLowerCase();
+    const account = this.accounts.get(key);
+    if (account) return account;
+    const mailbox = this.mailboxes.get(key);
+    if (mailbox) return { name: mailbox.alias, dn: mailbox.dn, sid: mailbox.sid };
+    const server = this.servers.get(key);
+    if (server) return { name: server.name, dn: server.computerDn, sid: server.computerSid };
+    throw unknownName('an account', name, [...this.accounts.values()].map((a) => a.name).concat([...this.mailboxes.values()].map((m) => m.alias)), field);
+  }
+
+  /**
+   * The object an extended right is set on, as Add-ADPermission -Identity names it: a server (its Exchange
+   * server object), a mailbox database, or an account (its user object).
+   */
+  rightsTarget(identity: string, field = 'Identity'): { kind: 'server' | 'database' | 'user'; name: string; dn: string } {
+    const server = this.servers.get(identity.toLowerCase());
+    if (server) return { kind: 'server', name: server.name, dn: server.dn };
+    const database = this.databases.get(identity.toLowerCase());
+    if (database) return { kind: 'database', name: database.name, dn: database.dn };
+    try {
+      const p = this.principal(identity, field);
+      return { kind: 'user', name: p.name, dn: p.dn };
+    } catch {
+      throw unknownName('a server, mailbox database or account', identity, [...this.serverNames(), ...[...this.databases.values()].map((d) => d.name), ...[...this.accounts.values()].map((a) => a.name), ...[...this.mailboxes.values()].map((m) => m.alias)], field);
+    }
+  }
+
+  /** Add-ADPermission -ExtendedRights (allow), or -Deny: one ACE more in the target's security descriptor. */
+  planExtendedRight(targetDn: string, trusteeSid: string, rightsGuid: string, allow: boolean, currentSddl: string): Plan {
+    const sd = parseSddl(currentSddl);
+    sd.aces.push(allow ? grantExtendedRight(rightsGuid, trusteeSid) : denyExtendedRight(rightsGuid, trusteeSid));
+    return { adds: [], modifies: [{ dn: targetDn, modifications: [{ operation: 'replace', attribute: ATTR.securityDescriptor, values: [formatSddl(sd)] }] }], commit: () => undefined };
   }
 
   planOwaVirtualDirectories(changes: readonly OwaVirtualDirectoryChange[]): Plan {
@@ -744,6 +822,19 @@ export class TopologyWriter {
     const entry = await this.target.directory.read(target.dn, and(eq(ATTR.objectClass, OBJECT_CLASS.exchangeServer)), [ATTR.securityDescriptor]);
     const current = entry?.get(ATTR.securityDescriptor) ?? 'D:';
     await this.apply(this.planner.planExtendedRightOnServer(targetServer, trusteeServer, rightsGuid, allow, current));
+  }
+
+  addServiceAccounts(specs: ReadonlyArray<{ name: string; password: string }>): Promise<void> {
+    return this.apply(this.planner.planServiceAccounts(specs));
+  }
+
+  /** Grants (or denies) an extended right on a server, mailbox database or account to an account or server. */
+  async setExtendedRight(identity: string, trustee: string, rightsGuid: string, allow: boolean): Promise<void> {
+    const target = this.planner.rightsTarget(identity);
+    const principal = this.planner.principal(trustee);
+    const entry = await this.target.directory.read(target.dn, present(ATTR.objectClass), [ATTR.securityDescriptor]);
+    const current = entry?.get(ATTR.securityDescriptor) ?? 'D:';
+    await this.apply(this.planner.planExtendedRight(target.dn, principal.sid, rightsGuid, allow, current));
   }
 
   /** Applies a plan built elsewhere (federation objects): same all-or-nothing write, same change notice. */
