@@ -13,6 +13,7 @@ import { ATTR, EXTENDED_RIGHTS, OBJECT_CLASS } from '../directory/schema';
 import { checkExtendedRight, parseSddl, type AccessCheck } from '../directory/security';
 import type { Hop } from '../trace/trace';
 import type { ExchangeDirectory, MailboxUserView, ServerView } from '../topology/reader';
+import type { ConnectingSidKind } from './ews-soap';
 
 export const IMPERSONATION_RULE_SET = 'Server-to-server authorization';
 
@@ -24,7 +25,7 @@ export const CONDITIONS: Record<number, string> = {
   5: 'the caller holds ms-Exch-EPI-May-Impersonate on the user or the mailbox database',
 };
 
-export type ConnectingSidKind = 'PrincipalName' | 'SID' | 'PrimarySmtpAddress' | 'SmtpAddress';
+export type { ConnectingSidKind };
 
 export type ImpersonationRefusal =
   | 'ErrorImpersonationDenied'
