@@ -118,9 +118,9 @@ export async function testOrganizationRelationship(org: OrganizationFederation, 
     return error('AutodiscoverServiceCallFailed', `${epr}: ${(e as Error).message}`);
   }
   if (remote.errorCode !== 'NoError') return error('AutodiscoverServiceCallFailed', `${remote.errorCode} ${remote.errorMessage}`.trim());
-  // Result ids are Exchange's (TestOrganizationRelationshipResultId); an Error fails the test, a Warning does not.
-  const results: Array<{ id: string; error: boolean; text: string }> = [];
-  const problem = (id: string, text: string, error = true) => results.push({ id, error, text });
+  // Result ids are Exchange's (TestOrganizationRelationshipResultId); each one found fails the test.
+  const results: Array<{ id: string; text: string }> = [];
+  const problem = (id: string, text: string) => results.push({ id, text });
   if ((remote.applicationUri ?? '').toLowerCase() !== (rel.targetApplicationUri ?? '').toLowerCase()) {
     problem('ApplicationUrisDiffer', `the remote organization's ApplicationUri is ${remote.applicationUri}; TargetApplicationUri is ${rel.targetApplicationUri}.`);
   }
@@ -141,7 +141,6 @@ export async function testOrganizationRelationship(org: OrganizationFederation, 
   } else if (remoteRelationships.settings.length === 0) {
     problem('NoOrganizationRelationshipInstancesWereReturnedByTheRemoteParty', `the remote organization has no organization relationship for ${mailbox.primarySmtpAddress.split('@')[1]}.`);
   } else {
-    const userDomain = mailbox.primarySmtpAddress.split('@')[1].toLowerCase();
     for (const remoteRel of remoteRelationships.settings) {
       if ((remoteRel.targetApplicationUri ?? '').toLowerCase() !== (trust?.applicationUri ?? '').toLowerCase()) {
         problem('ApplicationUrisDiffer', `the remote organization relationship "${remoteRel.name}" has TargetApplicationUri ${remoteRel.targetApplicationUri ?? '(none)'}; this organization's ApplicationUri is ${trust?.applicationUri}.`);
@@ -153,12 +152,9 @@ export async function testOrganizationRelationship(org: OrganizationFederation, 
         problem('AccessMismatchRemoteLocal', `the remote organization relationship "${remoteRel.name}" has FreeBusyAccessEnabled, but "${rel.name}" has FreeBusyAccessLevel None.`);
       }
     }
-    if (!remoteRelationships.settings.some((r) => r.domainNames.some((d) => d.toLowerCase() === userDomain))) {
-      problem('UserFedDomainNotInRemoteOrgRelationship', `${userDomain} is in no remote organization relationship's DomainNames.`, false);
-    }
   }
-  for (const r of results) lines.push(`    ${r.error ? '' : 'WARNING '}${r.id}: ${r.text}`);
-  if (results.some((r) => r.error)) {
+  for (const r of results) lines.push(`    ${r.id}: ${r.text}`);
+  if (results.length) {
     lines.push('RESULT: Error');
   } else {
     lines.push('No Significant Issues to Report');

@@ -58,7 +58,6 @@ export async function declareOffice365Tenant(federation: Federation, spec: Offic
   await org.writer.addServers([{ name: OFFICE_365.server, site: OFFICE_365.site, release: releaseByName(OFFICE_365.release), roles: ['ClientAccess', 'Mailbox'] }]);
   await tenant.setWebServicesVirtualDirectory(`${OFFICE_365.server}\\EWS (Default Web Site)`, { internalUrl: OFFICE_365.ewsUrl, externalUrl: OFFICE_365.ewsUrl });
   for (const host of [OFFICE_365.autodiscoverHost, ...OFFICE_365.redirectingHosts, `autodiscover.${domain}`]) federation.sim.network.setDnsRecord(host, [OFFICE_365.server]);
-  federation.sim.invalidateNetwork();
   const certificate = await tenant.addCertificate({ friendlyName: 'Office 365 federation', subject: `CN=${OFFICE_365.applicationUri}`, issuedBy: OFFICE_365.certificateIssuer });
   // The service's own registration with the business instance, whatever the tenant's trust is.
   if (spec.trustInstance !== 'business') await tenant.registerApplication('business', OFFICE_365.applicationUri, certificate.certificate.der);

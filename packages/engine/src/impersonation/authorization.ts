@@ -9,7 +9,7 @@
 // either, and nothing is granted by default.
 
 import { and, eq } from '../directory/filter';
-import { ATTR, EXTENDED_RIGHTS, OBJECT_CLASS } from '../directory/schema';
+import { ATTR, EXTENDED_RIGHTS } from '../directory/schema';
 import { checkExtendedRight, parseSddl, type AccessCheck } from '../directory/security';
 import type { Hop } from '../trace/trace';
 import type { ExchangeDirectory, MailboxUserView, ServerView } from '../topology/reader';
@@ -72,8 +72,6 @@ async function resolveUser(
   value: string,
   family: '2007' | '2010',
 ): Promise<{ ok: true; user: MailboxUserView } | { ok: false; code: ImpersonationRefusal; why: string }> {
-  const { defaultNamingContext } = await dir.namingContexts();
-  const users = (filter: ReturnType<typeof eq>) => dir.lookup(defaultNamingContext, and(eq(ATTR.objectClass, OBJECT_CLASS.user), filter), 'sub', [ATTR.objectSid]);
   if (kind === 'SmtpAddress' && family === '2007') {
     return { ok: false, code: 'ErrorInvalidExchangeImpersonationHeaderData', why: 't:SmtpAddress is an Exchange 2010 element; Exchange 2007 accepts PrincipalName, SID or PrimarySmtpAddress' };
   }
@@ -81,9 +79,7 @@ async function resolveUser(
     // From Exchange 2010, SmtpAddress: any of the user's SMTP addresses identifies her.
     case 'SmtpAddress':
     case 'PrimarySmtpAddress': {
-      const found = await users(eq(ATTR.proxyAddresses, `smtp:${value}`));
-      if (found.length !== 1) return { ok: false, code: 'ErrorNonExistentMailbox', why: `no mailbox has the SMTP address ${value}` };
-      const user = await dir.findUserBySid(found[0].get(ATTR.objectSid) ?? '');
+      const user = await dir.findUserWhere(eq(ATTR.proxyAddresses, `smtp:${value}`));
       if (!user) return { ok: false, code: 'ErrorNonExistentMailbox', why: `no mailbox has the SMTP address ${value}` };
       if (kind === 'PrimarySmtpAddress' && user.primarySmtpAddress.toLowerCase() !== value.toLowerCase()) {
         return { ok: false, code: 'ErrorNonPrimarySmtpAddress', why: `${value} is an address of ${user.alias}, whose primary SMTP address is ${user.primarySmtpAddress}` };
@@ -91,8 +87,7 @@ async function resolveUser(
       return { ok: true, user };
     }
     case 'PrincipalName': {
-      const found = await users(eq(ATTR.userPrincipalName, value));
-      const user = found.length === 1 ? await dir.findUserBySid(found[0].get(ATTR.objectSid) ?? '') : undefined;
+      const user = await dir.findUserWhere(eq(ATTR.userPrincipalName, value));
       return user ? { ok: true, user } : { ok: false, code: 'ErrorNonExistentMailbox', why: `no account has the user principal name ${value}` };
     }
     case 'SID': {

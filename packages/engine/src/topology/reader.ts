@@ -206,27 +206,26 @@ export class ExchangeDirectory {
    * DOMAIN\alice, or the bare account name.
    */
   async findUserByLogonName(logonName: string): Promise<MailboxUserView | undefined> {
-    const { defaultNamingContext } = await this.namingContexts();
     const name = logonName.trim();
-    let filter: Filter;
-    if (name.includes('\\')) filter = eq(ATTR.sAMAccountName, name.slice(name.indexOf('\\') + 1));
-    else if (name.includes('@')) filter = or(eq(ATTR.userPrincipalName, name), eq(ATTR.proxyAddresses, `smtp:${name}`));
-    else filter = eq(ATTR.sAMAccountName, name);
-    const found = await this.search(defaultNamingContext, and(eq(ATTR.objectClass, OBJECT_CLASS.user), filter), 'sub', USER_ATTRIBUTES);
-    return found.length === 1 ? this.toUser(found[0]) : undefined;
+    if (name.includes('\\')) return this.findUserWhere(eq(ATTR.sAMAccountName, name.slice(name.indexOf('\\') + 1)));
+    if (name.includes('@')) return this.findUserWhere(or(eq(ATTR.userPrincipalName, name), eq(ATTR.proxyAddresses, `smtp:${name}`)));
+    return this.findUserWhere(eq(ATTR.sAMAccountName, name));
   }
 
 
   /** /exchange/<alias>: Exchange 2003 resolves the mailbox by its alias. */
   async findUserByAlias(alias: string): Promise<MailboxUserView | undefined> {
-    const { defaultNamingContext } = await this.namingContexts();
-    const found = await this.search(defaultNamingContext, and(eq(ATTR.objectClass, OBJECT_CLASS.user), eq(ATTR.mailNickname, alias)), 'sub', USER_ATTRIBUTES);
-    return found.length === 1 ? this.toUser(found[0]) : undefined;
+    return this.findUserWhere(eq(ATTR.mailNickname, alias));
   }
 
   async findUserBySid(sid: string): Promise<MailboxUserView | undefined> {
+    return this.findUserWhere(eq(ATTR.objectSid, sid));
+  }
+
+  /** The one user account the filter matches in the domain, or undefined (none, or ambiguous). */
+  async findUserWhere(filter: Filter): Promise<MailboxUserView | undefined> {
     const { defaultNamingContext } = await this.namingContexts();
-    const found = await this.search(defaultNamingContext, and(eq(ATTR.objectClass, OBJECT_CLASS.user), eq(ATTR.objectSid, sid)), 'sub', USER_ATTRIBUTES);
+    const found = await this.search(defaultNamingContext, and(eq(ATTR.objectClass, OBJECT_CLASS.user), filter), 'sub', USER_ATTRIBUTES);
     return found.length === 1 ? this.toUser(found[0]) : undefined;
   }
 
