@@ -6,6 +6,8 @@ import { Given, Then, When, type DataTable } from '@cucumber/cucumber';
 import {
   InputError,
   parseDuration,
+  parseShell,
+  type ShellOutput,
   type BusyType,
   type FreeBusyAnswer,
   type FreeBusyClient,
@@ -13,14 +15,22 @@ import {
 } from '@exchange-scenarios/engine';
 import { expect } from 'expect';
 import { federationApi, federationOf } from '../support/federation';
+import { impersonationApi, impersonationOf, isImpersonationScript } from '../support/impersonation';
 import { located } from '../support/input-errors';
 import { Table } from '../support/tables';
 import { DEFAULT_PASSWORD, type ScenarioWorld } from '../support/world';
 
+/** Runs a script in the shell of the area it belongs to (federation's or impersonation's cmdlets). */
+async function shell(world: ScenarioWorld, organization: string, text: string): Promise<ShellOutput> {
+  if (isImpersonationScript(world, parseShell(text).flatMap((s) => s.pipeline.map((i) => i.cmdlet)))) {
+    return impersonationApi().runImpersonationShell(text, world.sim.organization(organization), impersonationOf(world));
+  }
+  return federationApi().runShell(text, (await federationOf(world)).organization(organization));
+}
+
 async function run(world: ScenarioWorld, organization: string, text: string): Promise<void> {
   await located(world.locator, async () => {
-    const org = (await federationOf(world)).organization(organization);
-    world.shellOutput = await federationApi().runShell(text, org);
+    world.shellOutput = await shell(world, organization, text);
   });
 }
 
@@ -35,7 +45,7 @@ Given(/^the (\S+) administrator (?:runs|has run) "(.*)"$/, async function (this:
 When(/^the (\S+) administrator tries:$/, async function (this: ScenarioWorld, org: string, text: string) {
   this.refusal = undefined;
   try {
-    this.shellOutput = await federationApi().runShell(text, (await federationOf(this)).organization(org));
+    this.shellOutput = await shell(this, org, text);
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     this.refusal = e.message;

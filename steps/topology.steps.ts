@@ -8,6 +8,7 @@ import {
   CROSS_SITE_REDIRECT_TYPES,
   EXTENDED_RIGHTS,
   InputError,
+  extensionAttribute,
   LEGACY_REDIRECT_TYPES,
   RELEASE_NAMES,
   SERVER_ROLE_BITS,
@@ -106,6 +107,24 @@ async function declareDatabases(this: ScenarioWorld, table: DataTable): Promise<
   });
 }
 
+/** Mailbox table columns that set a recipient property a management scope's filter can read. */
+const RECIPIENT_PROPERTIES: Record<string, string> = {
+  Department: 'department',
+  Company: 'company',
+  Title: 'title',
+  ...Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`CustomAttribute${i + 1}`, extensionAttribute(i + 1)])),
+};
+
+/** LinkedMasterAccount as Exchange shows it, DOMAIN\user: the account of that name in the forest of that NetBIOS name. */
+function masterAccountSid(world: ScenarioWorld, value: string): string {
+  const m = /^([^\\]+)\\(.+)$/.exec(value);
+  const forests = world.sim.organizations.filter((o) => o.name).map((o) => o.layout.netbiosName);
+  if (!m) throw new InputError(`"${value}" is not DOMAIN\\user`, { field: 'LinkedMasterAccount', value, accepted: forests });
+  const org = world.sim.organizations.find((o) => o.name && o.layout.netbiosName.toLowerCase() === m[1].toLowerCase());
+  if (!org) throw new InputError(`"${m[1]}" is not the NetBIOS name of a forest of this scenario`, { field: 'LinkedMasterAccount', value, accepted: forests });
+  return org.writer.planner.principal(m[2], 'LinkedMasterAccount').sid;
+}
+
 async function declareMailboxes(this: ScenarioWorld, table: DataTable): Promise<void> {
   await located(this.locator, () => {
     const t = new Table(table, {
@@ -115,6 +134,9 @@ async function declareMailboxes(this: ScenarioWorld, table: DataTable): Promise<
       UserPrincipalName: {},
       PrimarySmtpAddress: {},
       DisplayName: {},
+      EmailAddresses: {},
+      LinkedMasterAccount: {},
+      ...Object.fromEntries(Object.keys(RECIPIENT_PROPERTIES).map((k) => [k, {}])),
     });
     const specs = t.map((row) => ({
       alias: row.required('Name'),
@@ -124,6 +146,9 @@ async function declareMailboxes(this: ScenarioWorld, table: DataTable): Promise<
       primarySmtpAddress: row.get('PrimarySmtpAddress'),
       displayName: row.get('DisplayName'),
       password: DEFAULT_PASSWORD,
+      emailAddresses: row.get('EmailAddresses') ? nameList(row.get('EmailAddresses')!) : undefined,
+      properties: Object.fromEntries(Object.entries(RECIPIENT_PROPERTIES).filter(([column]) => row.get(column) !== undefined).map(([column, attribute]) => [attribute, row.get(column)!])),
+      masterAccountSid: row.get('LinkedMasterAccount') ? masterAccountSid(this, row.get('LinkedMasterAccount')!) : undefined,
     }));
     return this.sim.writer.addMailboxes(specs);
   });

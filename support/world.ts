@@ -2,7 +2,7 @@
 // feature file it is. Steps reach the engine only through this.
 
 import { World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber';
-import type { ExchangeSimulation, Federation, FreeBusyLookup, Page, ShellOutput, SimulatedBrowser } from '@exchange-scenarios/engine';
+import type { EwsOutcome, ExchangeSimulation, Federation, FreeBusyLookup, Impersonation, Page, ShellOutput, SimulatedBrowser } from '@exchange-scenarios/engine';
 import type { FeatureLocator } from './locations';
 
 /** A password every scenario user has unless a step says otherwise; never shown in a report. */
@@ -33,6 +33,10 @@ export class ScenarioWorld extends World {
   shellOutput?: ShellOutput;
   /** The last free/busy lookup. */
   lookup?: FreeBusyLookup;
+  /** Impersonation, once a step needed it (support/impersonation.ts). */
+  impersonationState?: Impersonation;
+  /** The last EWS call an application server made, and where in the trace it began. */
+  ews?: { outcome: EwsOutcome; traceStart: number };
 
   constructor(options: IWorldOptions) {
     super(options);

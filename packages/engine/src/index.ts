@@ -10,8 +10,9 @@ export { DirectoryClient, Entry, type DirectoryCredentials, type DirectoryWriteE
 export * as filter from './directory/filter';
 export { escapeFilterValue } from './directory/filter';
 export { escapeRdnValue, domainToDn, normalizeDn } from './directory/dn';
-export { ATTR, AUTH_METHOD_BITS, SERVER_ROLE_BITS, EXTENDED_RIGHTS, INVENTED_ATTRIBUTES, type AuthMethodName, type ServerRoleName } from './directory/schema';
+export { ATTR, AUTH_METHOD_BITS, SERVER_ROLE_BITS, EXTENDED_RIGHTS, INVENTED_ATTRIBUTES, extensionAttribute, type AuthMethodName, type ServerRoleName } from './directory/schema';
 export { InputError, type InputProblem } from './errors';
+export { parseShell } from './shell/command-line';
 export { TopologyWriter, TopologyPlanner, type NamingContexts } from './topology/writer';
 export { ExchangeDirectory, TopologyCache } from './topology/reader';
 export { ForestLayout } from './topology/layout';
@@ -35,4 +36,7 @@ export type { Federation, OrganizationFederation, ShellOutput, EventLogEntry } f
 export type { FreeBusyClient, FreeBusyLookup } from './federation/client';
 export type { BusyType, CalendarEvent, FreeBusyAnswer, FreeBusyViewType } from './federation/free-busy';
 export type { GatewayInstanceName } from './federation/gateway';
+// Impersonation (EWS for application servers) has its own entry point too (@exchange-scenarios/engine/src/impersonation).
+export type { Impersonation, EwsCall, EwsOutcome } from './impersonation/impersonation';
+export type { ImpersonationShellOutput } from './impersonation/shell';
 export type { LoopbackDnsServer } from './network/dns-server';

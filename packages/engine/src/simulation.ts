@@ -62,6 +62,8 @@ export class ExchangeSimulation {
   /** The organization topology steps speak of: the one declared last, unless a step names another. */
   current: ExchangeOrganization;
   private readonly endpoints = new Map<string, Endpoint>();
+  /** Whose each built endpoint is, so a layer added later can wrap it too. */
+  private readonly endpointOwners = new Map<string, { org: ExchangeOrganization; server: ServerView }>();
   private readonly extraEndpoints: Array<() => Promise<Array<{ endpoint: Endpoint; hosts: string[] }>>> = [];
   private networkStale = true;
 
@@ -185,6 +187,7 @@ export class ExchangeSimulation {
         if (!endpoint) {
           endpoint = this.serverEndpoint(org, server);
           this.endpoints.set(key, endpoint);
+          this.endpointOwners.set(key, { org, server });
         }
         const hosts = new Set<string>([server.fqdn]);
         for (const url of [vdir.internalUrl, vdir.externalUrl, vdir.failbackUrl]) if (url) hosts.add(new URL(url).hostname);
@@ -200,6 +203,18 @@ export class ExchangeSimulation {
   /** Builds the simulated server for an Exchange server with a web presence (federation wraps it). */
   serverEndpoint: (org: ExchangeOrganization, server: ServerView) => Endpoint = (org, server) =>
     server.release.family === '2003' ? new LegacyExchangeServer(server.name, org.directory) : new ClientAccessServer(server.name, org.directory);
+
+  /**
+   * Puts a layer of web services in front of every Exchange server's simulated endpoint (federation's,
+   * impersonation's EWS), those already built included: they keep their state (OWA sessions) underneath.
+   * A layer answers what it knows and hands the rest to the endpoint it wraps.
+   */
+  addServerLayer(layer: (org: ExchangeOrganization, server: ServerView, inner: Endpoint) => Endpoint): void {
+    const base = this.serverEndpoint;
+    this.serverEndpoint = (org, server) => layer(org, server, base(org, server));
+    for (const [key, owner] of this.endpointOwners) this.endpoints.set(key, layer(owner.org, owner.server, this.endpoints.get(key)!));
+    this.networkStale = true;
+  }
 
   /** Further URLs whose names reach a server (its web services), besides its OWA virtual directory's. */
   serverUrls: (org: ExchangeOrganization, server: ServerView) => Promise<string[]> = async () => [];

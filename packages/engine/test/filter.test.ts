@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { and, bitAnd, eq, escapeFilterValue, not, or, present, unescapeFilterValue } from '../src/directory/filter';
+import { and, bitAnd, eq, escapeFilterValue, not, or, present, substrings, unescapeFilterValue } from '../src/directory/filter';
 import { domainToDn, escapeRdnValue, normalizeDn, parentDn, parseDn, rdn, sameDn } from '../src/directory/dn';
 
 test('RFC 4515: the five characters are hex-escaped, everything else passes', () => {
@@ -17,6 +17,15 @@ test('composite filters', () => {
   assert.equal(or(present('mail'), not(bitAnd('msExchCurrentServerRoles', 4))).text,
     '(|(mail=*)(!(msExchCurrentServerRoles:1.2.840.113556.1.4.803:=4)))');
   assert.throws(() => eq('cn)(x', 'y'), /not an LDAP attribute name/);
+});
+
+test('RFC 4515 substrings: every part escaped, empty parts dropped', () => {
+  assert.equal(substrings('title', { initial: 'Dir' }).text, '(title=Dir*)');
+  assert.equal(substrings('title', { final: 'Sales' }).text, '(title=*Sales)');
+  assert.equal(substrings('title', { any: ['a', '', 'b'] }).text, '(title=*a*b*)');
+  assert.equal(substrings('title', { initial: 'x(', any: ['*'], final: ')\\' }).text, '(title=x\\28*\\2a*\\29\\5c)');
+  assert.throws(() => substrings('title', { initial: '', any: [''] }), /use present\(\)/);
+  assert.throws(() => substrings('ti(tle', { initial: 'a' }), /not an LDAP attribute name/);
 });
 
 test('unescaping reverses escaping, including UTF-8 byte escapes', () => {

@@ -53,6 +53,29 @@ export function startsWith(attribute: string, prefix: string): Filter {
   return Filter.of(`(${checkAttribute(attribute)}=${escapeFilterValue(prefix)}*)`);
 }
 
+/** The parts of an RFC 4515 substring assertion: `initial*any1*any2*final`. */
+export interface SubstringParts {
+  initial?: string;
+  any?: readonly string[];
+  final?: string;
+}
+
+/**
+ * `(attribute=initial*any*…*final)`, every part escaped. Empty parts are dropped, since the RFC's
+ * substring grammar has no empty piece; with no part left the assertion would be a presence test,
+ * which is present()'s job, so that is refused.
+ */
+export function substrings(attribute: string, parts: SubstringParts): Filter {
+  const initial = parts.initial ?? '';
+  const any = (parts.any ?? []).filter((s) => s !== '');
+  const final = parts.final ?? '';
+  if (initial === '' && any.length === 0 && final === '') {
+    throw new Error('a substring filter needs at least one non-empty part; use present() to test presence');
+  }
+  const middle = any.map((s) => `${escapeFilterValue(s)}*`).join('');
+  return Filter.of(`(${checkAttribute(attribute)}=${escapeFilterValue(initial)}*${middle}${escapeFilterValue(final)})`);
+}
+
 /** Active Directory's LDAP_MATCHING_RULE_BIT_AND: every bit of `mask` is set. */
 export function bitAnd(attribute: string, mask: number): Filter {
   if (!Number.isInteger(mask) || mask < 0) throw new Error(`bit mask ${mask} is not a non-negative integer`);

@@ -88,7 +88,40 @@ export const ATTR = {
   fedEnabledActions: 'msExchFedEnabledActions',
   // Security descriptors, kept as SDDL text (AD stores them binary; see INVENTED_ATTRIBUTES)
   securityDescriptor: 'nTSecurityDescriptor',
+  // A linked mailbox: the user object in the Exchange (resource) forest names its owner in an account forest.
+  masterAccountSid: 'msExchMasterAccountSid',
+  // Recipient properties a management scope's filter reads (Exchange's ADRecipientSchema mappings)
+  department: 'department',
+  company: 'company',
+  title: 'title',
+  // Exchange 2010 RBAC (CN=RBAC,<org>): role assignments and management scopes
+  roleLink: 'msExchRoleLink',
+  userLink: 'msExchUserLink',
+  /** CustomRecipientWriteScope: the management scope an assignment is limited to. */
+  domainRestrictionLink: 'msExchDomainRestrictionLink',
+  roleAssignmentFlags: 'msExchRoleAssignmentFlags',
+  /** RecipientRoot of a management scope. */
+  scopeRoot: 'msExchScopeRoot',
+  /** A management scope's filter (RecipientRestrictionFilter, as written). */
+  queryFilter: 'msExchQueryFilter',
+  scopeFlags: 'msExchScopeFlags',
+  // Forest trusts (trustedDomain objects in CN=System of the domain)
+  trustPartner: 'trustPartner',
+  trustDirection: 'trustDirection',
+  trustType: 'trustType',
+  trustAttributes: 'trustAttributes',
+  flatName: 'flatName',
+  securityIdentifier: 'securityIdentifier',
 } as const;
+
+/** CustomAttribute1–15 are extensionAttribute1–15 in the directory. */
+export function extensionAttribute(n: number): string {
+  if (!Number.isInteger(n) || n < 1 || n > 15) throw new RangeError(`CustomAttribute${n} does not exist (1 to 15)`);
+  return `extensionAttribute${n}`;
+}
+
+/** trustDirection values (MS-ADTS 6.1.6.7.12): whose users the other side accepts. */
+export const TRUST_DIRECTION = { inbound: 1, outbound: 2, bidirectional: 3 } as const;
 
 /** Attributes whose names we chose because the real one is unconfirmed or is not in AD at all. */
 export const INVENTED_ATTRIBUTES: ReadonlyArray<{ attribute: string; setting: string; why: string }> = [
@@ -138,6 +171,10 @@ export const OBJECT_CLASS = {
   webServicesVirtualDirectory: 'msExchWebServicesVirtualDirectory',
   autodiscoverVirtualDirectory: 'msExchAutoDiscoverVirtualDirectory',
   acceptedDomain: 'msExchAcceptedDomain',
+  roleAssignment: 'msExchRoleAssignment',
+  role: 'msExchRole',
+  managementScope: 'msExchScope',
+  trustedDomain: 'trustedDomain',
   federationTrust: 'msExchFedTrust',
   federatedOrganizationId: 'msExchFedOrgId',
   organizationRelationship: 'msExchFedSharingRelationship',

@@ -8,7 +8,6 @@ import type { ExchangeOrganization, ExchangeSimulation } from '../simulation';
 import type { LoopbackDnsServer } from '../network/dns-server';
 import type { Endpoint } from '../network/network';
 import type { ServerView } from '../topology/reader';
-import { ClientAccessServer } from '../redirection/client-access-server';
 import { InputError, unknownName } from '../errors';
 import { issueCertificate, parseCertificate, signXml, validityAt, type CertificateInfo } from './crypto';
 import {
@@ -90,13 +89,8 @@ export class Federation {
       business: new GatewayInstance('business', sim.clock, dns),
       consumer: new GatewayInstance('consumer', sim.clock, dns),
     };
-    const owa = sim.serverEndpoint;
-    sim.serverEndpoint = (org, server): Endpoint => {
-      const inner = owa(org, server);
-      // Federated free/busy is Exchange 2010's; 2003 and 2007 servers keep their own web presence.
-      if (server.release.family !== '2010' || !(inner instanceof ClientAccessServer)) return inner;
-      return new FederatedClientAccessServer(inner, this.of(org), server.name);
-    };
+    // Federated free/busy is Exchange 2010's; 2003 and 2007 servers keep their own web presence.
+    sim.addServerLayer((org, server, inner): Endpoint => (server.release.family === '2010' ? new FederatedClientAccessServer(inner, this.of(org), server.name) : inner));
     sim.serverUrls = async (org, server) => this.of(org).webServiceUrls(server);
     sim.addEndpointSource(async () => Object.values(this.gateways).map((g) => ({ endpoint: g, hosts: g.hosts })));
   }

@@ -8,7 +8,6 @@
 // trace; the target side validates the token, its trust list and the relationship's access level.
 
 import type { Endpoint, RequestContext } from '../network/network';
-import type { ClientAccessServer } from '../redirection/client-access-server';
 import { verifyUser } from '../redirection/http-auth';
 import type { MailboxUserView } from '../topology/reader';
 import { openDelegationToken } from './crypto';
@@ -18,7 +17,7 @@ import { OFFERS, type OrganizationFederation } from './federation';
 import { flowStep } from './flow';
 import { GATEWAY_INSTANCES } from './gateway';
 import { OFFICE_365 } from './office365';
-import { faultIn } from './soap';
+import { NS, children, faultIn, parseEnvelopeParts } from './soap';
 import {
   getUserAvailabilityRequest,
   getUserAvailabilityResponse,
@@ -63,11 +62,23 @@ export function allowedView(requested: FreeBusyViewType, level: FreeBusyAccessLe
   return (Object.keys(value) as FreeBusyViewType[]).find((k) => value[k] === result) ?? 'None';
 }
 
+/** A GetUserAvailability request without an ExchangeImpersonation header (a malformed body is ours to refuse). */
+function isOwnAvailabilityRequest(body: string): boolean {
+  try {
+    const { header, payload } = parseEnvelopeParts(body, 'EWS request');
+    if (payload?.localName !== 'GetUserAvailabilityRequest') return false;
+    return !header || children(header, NS.types, 'ExchangeImpersonation').length === 0;
+  } catch {
+    return true;
+  }
+}
+
 export class FederatedClientAccessServer implements Endpoint {
   readonly server: string;
 
   constructor(
-    private readonly owa: ClientAccessServer,
+    /** What this layer wraps: OWA, or another layer of web services (impersonation's EWS). */
+    private readonly owa: Endpoint,
     private readonly federation: OrganizationFederation,
     name: string,
   ) {
@@ -85,7 +96,13 @@ export class FederatedClientAccessServer implements Endpoint {
     if (request.method === 'POST') {
       if (path === '/autodiscover/autodiscover.svc') return this.getFederationInformation(request, ctx);
       if (path === '/autodiscover/autodiscover.svc/wssecurity') return this.partnerUserSettings(request, ctx);
-      if (path === '/ews/exchange.asmx') return this.userAvailability(request, ctx);
+      if (path === '/ews/exchange.asmx') {
+        // Only a user's own GetUserAvailability is this layer's; other EWS requests (an application's,
+        // impersonating someone) go to the layer underneath.
+        const body = await request.clone().text();
+        if (isOwnAvailabilityRequest(body)) return this.userAvailability(request, ctx);
+        return this.owa.handle(request, ctx);
+      }
       if (path === '/ews/exchange.asmx/wssecurity') return this.partnerAvailability(request, ctx);
     }
     if (path.startsWith('/autodiscover') || path.startsWith('/ews')) return new Response('Not Found', { status: 404 });

@@ -61,6 +61,12 @@ export interface MailboxSpec {
   database?: string;
   server?: string;
   password: string;
+  /** Further SMTP addresses (proxyAddresses smtp:…), besides the primary one. */
+  emailAddresses?: string[];
+  /** Recipient properties by directory attribute (department, company, title, extensionAttribute1…15). */
+  properties?: Record<string, string>;
+  /** A linked mailbox: the SID of its owner's account in an account forest (msExchMasterAccountSid). */
+  masterAccountSid?: string;
 }
 
 /** What the writer remembers of what it declared, to validate later steps and to name things in errors. */

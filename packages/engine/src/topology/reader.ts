@@ -64,6 +64,8 @@ export interface MailboxUserView {
   sid: string;
   homeMdbDn?: string;
   homeServerLegacyDn?: string;
+  /** A linked mailbox's owner: the SID of the account in the account forest that signs in to it. */
+  masterAccountSid?: string;
 }
 
 export interface NamingContextsView {
@@ -126,7 +128,7 @@ const VDIR_ATTRIBUTES = [
   ATTR.objectClass, ATTR.internalHostName, ATTR.externalHostName, ATTR.internalAuthenticationMethods, ATTR.externalAuthenticationMethods,
   ATTR.exchange2003Url, ATTR.owaFailbackUrl, ATTR.crossSiteRedirectType, ATTR.legacyRedirectType, ATTR.twoFactorAuthentication,
 ];
-const USER_ATTRIBUTES = [ATTR.sAMAccountName, ATTR.mailNickname, ATTR.userPrincipalName, ATTR.proxyAddresses, ATTR.mail, ATTR.objectSid, ATTR.homeMDB, ATTR.homeServerName];
+const USER_ATTRIBUTES = [ATTR.sAMAccountName, ATTR.mailNickname, ATTR.userPrincipalName, ATTR.proxyAddresses, ATTR.mail, ATTR.objectSid, ATTR.homeMDB, ATTR.homeServerName, ATTR.masterAccountSid];
 
 export class ExchangeDirectory {
   private contexts?: NamingContextsView;
@@ -239,6 +241,7 @@ export class ExchangeDirectory {
       sid: e.get(ATTR.objectSid) ?? '',
       homeMdbDn: e.get(ATTR.homeMDB),
       homeServerLegacyDn: e.get(ATTR.homeServerName),
+      masterAccountSid: e.get(ATTR.masterAccountSid),
     };
   }
 

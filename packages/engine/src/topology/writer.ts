@@ -13,6 +13,7 @@ import {
   OBJECT_CLASS,
   RECIPIENT_TYPE_DETAILS,
   rolesToMask,
+  TRUST_DIRECTION,
   WELL_KNOWN,
   type AuthMethodName,
 } from '../directory/schema';
@@ -91,9 +92,21 @@ export function checkUrl(value: string, field: string): URL {
   return url;
 }
 
+/**
+ * Administrators' groups, with their RIDs: Domain Admins and Enterprise Admins are Windows' well-known RIDs
+ * (a single-domain forest is its own root); Exchange Organization Administrators' RID is ours. The group
+ * objects are created when a step first names one (planSecurityGroups); the denies refer to the SIDs.
+ */
+export const ADMIN_GROUPS = [
+  { name: 'Domain Admins', rid: 512 },
+  { name: 'Enterprise Admins', rid: 519 },
+  { name: 'Exchange Organization Administrators', rid: 1003 },
+] as const;
+
 export class TopologyPlanner {
   layout?: ForestLayout;
-  private domainSid = '';
+  /** The domain's SID (S-1-5-21-a-b-c); every account's SID is it plus a RID. */
+  domainSid = '';
   private nextRid = 1100;
   readonly sites = new Map<string, string>(); // lower name → declared name
   readonly servers = new Map<string, DeclaredServer>(); // lower name →
@@ -101,6 +114,7 @@ export class TopologyPlanner {
   readonly mailboxes = new Map<string, DeclaredMailbox>();
   /** Accounts without a mailbox (an application's service account), lower name →. */
   readonly accounts = new Map<string, { name: string; dn: string; sid: string; userPrincipalName: string }>();
+  readonly groups = new Map<string, { name: string; dn: string; sid: string }>();
   private usedAdminGroups = new Set<string>();
   groupSids: { exchangeServers: string; exchangeDomainServers: string } = { exchangeServers: '', exchangeDomainServers: '' };
   /** Server names other organizations of the scenario hold (the network names servers by name). */
@@ -372,9 +386,14 @@ export class TopologyPlanner {
       attributes[ATTR.currentServerRoles] = String(rolesToMask(s.roles));
       // Setup grants the Exchange Servers group the token-serialization right on each server object; the
       // proxy-target Client Access server checks it before accepting a serialized security context.
+      // It also denies the administrators' groups Exchange Web Services impersonation explicitly, so being an
+      // administrator never lets an account act as a user; an application's account is granted it on purpose.
       attributes[ATTR.securityDescriptor] = formatSddl({
         owner: this.groupSids.exchangeServers,
-        aces: [grantExtendedRight(EXTENDED_RIGHTS.tokenSerialization, this.groupSids.exchangeServers)],
+        aces: [
+          grantExtendedRight(EXTENDED_RIGHTS.tokenSerialization, this.groupSids.exchangeServers),
+          ...ADMIN_GROUPS.map((g) => denyExtendedRight(EXTENDED_RIGHTS.impersonation, `${this.domainSid}-${g.rid}`)),
+        ],
       });
     }
     const entries: DirectoryWriteEntry[] = [
@@ -546,8 +565,12 @@ export class TopologyPlanner {
         const server = this.server(database.server);
         const upn = spec.userPrincipalName ?? `${spec.alias}@${layout.forestDomain}`;
         const smtp = spec.primarySmtpAddress ?? `${spec.alias}@${layout.forestDomain}`;
-        for (const [field, value] of [['UserPrincipalName', upn], ['PrimarySmtpAddress', smtp]] as const) {
+        const secondary = spec.emailAddresses ?? [];
+        for (const [field, value] of [['UserPrincipalName', upn], ['PrimarySmtpAddress', smtp], ...secondary.map((a) => ['EmailAddresses', a] as const)] as const) {
           if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) throw new InputError(`"${value}" is not an address of the form user@domain`, { field, value });
+        }
+        if (spec.masterAccountSid !== undefined && !/^S-1-5-21(-\d+){4}$/i.test(spec.masterAccountSid)) {
+          throw new InputError(`"${spec.masterAccountSid}" is not an account SID (S-1-5-21-…-RID)`, { field: 'LinkedMasterAccount', value: spec.masterAccountSid });
         }
         const sid = `${this.domainSid}-${rid++}`;
         const displayName = spec.displayName ?? spec.alias;
@@ -560,15 +583,17 @@ export class TopologyPlanner {
           [ATTR.userPrincipalName]: upn,
           [ATTR.mail]: smtp,
           [ATTR.mailNickname]: spec.alias,
-          [ATTR.proxyAddresses]: [`SMTP:${smtp}`],
+          [ATTR.proxyAddresses]: [`SMTP:${smtp}`, ...secondary.map((a) => `smtp:${a}`)],
           [ATTR.homeMDB]: database.dn,
           [ATTR.homeServerName]: server.legacyDn,
           [ATTR.legacyExchangeDN]: layout.recipientLegacyDn(server.adminGroup, spec.alias),
           [ATTR.objectSid]: sid,
           [ATTR.userPassword]: spec.password,
         };
+        for (const [attribute, value] of Object.entries(spec.properties ?? {})) if (value !== '') attributes[attribute] = value;
+        if (spec.masterAccountSid !== undefined) attributes[ATTR.masterAccountSid] = spec.masterAccountSid.toUpperCase();
         if (server.release.family !== '2003') {
-          attributes[ATTR.recipientTypeDetails] = String(RECIPIENT_TYPE_DETAILS.UserMailbox);
+          attributes[ATTR.recipientTypeDetails] = String(spec.masterAccountSid ? RECIPIENT_TYPE_DETAILS.LinkedMailbox : RECIPIENT_TYPE_DETAILS.UserMailbox);
           attributes[ATTR.exchangeVersion] = msExchVersionOf(server.release)!;
         }
         adds.push({ dn, attributes });
@@ -627,16 +652,72 @@ export class TopologyPlanner {
     return this.accountsPlan(adds, rid, () => declared.forEach((a) => this.accounts.set(a.name.toLowerCase(), a)));
   }
 
-  /** A security principal by name: a service account, a mailbox user (by alias) or a server's computer account. */
+  /** Security groups (a team a folder is shared with, the group an RBAC role is assigned to). */
+  planSecurityGroups(specs: ReadonlyArray<{ name: string; members: readonly string[] }>): Plan {
+    const layout = this.requireLayout();
+    const adds: DirectoryWriteEntry[] = [];
+    const declared: Array<{ name: string; dn: string; sid: string }> = [];
+    let rid = this.nextRid;
+    specs.forEach((spec, i) => {
+      try {
+        checkName('group name', spec.name, /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, 'letters, digits, spaces, dots, hyphens and underscores', 'Name');
+        const key = spec.name.toLowerCase();
+        if (this.groups.has(key) || this.accounts.has(key) || this.mailboxes.has(key) || declared.some((d) => d.name.toLowerCase() === key)) {
+          throw new InputError(`the name "${spec.name}" is already taken by an account or group`, { field: 'Name', value: spec.name });
+        }
+        const members = spec.members.map((m) => this.principal(m, 'Members').dn);
+        const admin = ADMIN_GROUPS.find((g) => g.name.toLowerCase() === key);
+        const sid = `${this.domainSid}-${admin ? admin.rid : rid++}`;
+        const dn = joinDn(rdn('CN', spec.name), layout.usersDn);
+        const attributes: Record<string, string | string[]> = { objectClass: [OBJECT_CLASS.top, OBJECT_CLASS.group], cn: spec.name, sAMAccountName: spec.name, [ATTR.objectSid]: sid };
+        if (members.length) attributes[ATTR.member] = members;
+        adds.push({ dn, attributes });
+        declared.push({ name: spec.name, dn, sid });
+      } catch (e) {
+        throw e instanceof InputError ? e.at(i) : e;
+      }
+    });
+    return this.accountsPlan(adds, rid, () => declared.forEach((g) => this.groups.set(g.name.toLowerCase(), g)));
+  }
+
+  /**
+   * A forest trust as AD keeps it: a trustedDomain object under CN=System naming the partner, with the
+   * direction seen from this forest (outbound: this forest trusts the partner's accounts).
+   */
+  planForestTrust(partner: { forestDomain: string; netbiosName: string; domainSid: string }, direction: 'inbound' | 'outbound' | 'bidirectional', systemExists: boolean): Plan {
+    const layout = this.requireLayout();
+    const system = joinDn(rdn('CN', 'System'), layout.domainDn);
+    const adds: DirectoryWriteEntry[] = [];
+    if (!systemExists) adds.push({ dn: system, attributes: { objectClass: [OBJECT_CLASS.top, OBJECT_CLASS.container], cn: 'System' } });
+    adds.push({
+      dn: joinDn(rdn('CN', partner.forestDomain), system),
+      attributes: {
+        objectClass: [OBJECT_CLASS.top, OBJECT_CLASS.trustedDomain],
+        cn: partner.forestDomain,
+        [ATTR.trustPartner]: partner.forestDomain,
+        [ATTR.flatName]: partner.netbiosName,
+        [ATTR.trustDirection]: String(TRUST_DIRECTION[direction]),
+        // TRUST_TYPE_UPLEVEL (2), TRUST_ATTRIBUTE_FOREST_TRANSITIVE (8)
+        [ATTR.trustType]: '2',
+        [ATTR.trustAttributes]: '8',
+        [ATTR.securityIdentifier]: partner.domainSid,
+      },
+    });
+    return { adds, modifies: [], commit: () => undefined };
+  }
+
+  /** A security principal by name: a service account, a mailbox user (by alias), a group or a server's computer account. */
   principal(name: string, field = 'User'): { name: string; dn: string; sid: string } {
     const key = name.replace(/^[^\\]+\\/, '').toLowerCase();
     const account = this.accounts.get(key);
     if (account) return account;
+    const group = this.groups.get(key);
+    if (group) return group;
     const mailbox = this.mailboxes.get(key);
     if (mailbox) return { name: mailbox.alias, dn: mailbox.dn, sid: mailbox.sid };
     const server = this.servers.get(key);
     if (server) return { name: server.name, dn: server.computerDn, sid: server.computerSid };
-    throw unknownName('an account', name, [...this.accounts.values()].map((a) => a.name).concat([...this.mailboxes.values()].map((m) => m.alias)), field);
+    throw unknownName('an account', name, [...this.accounts.values()].map((a) => a.name).concat([...this.mailboxes.values()].map((m) => m.alias), [...this.groups.values()].map((g) => g.name)), field);
   }
 
   /**
@@ -826,6 +907,35 @@ export class TopologyWriter {
 
   addServiceAccounts(specs: ReadonlyArray<{ name: string; password: string }>): Promise<void> {
     return this.apply(this.planner.planServiceAccounts(specs));
+  }
+
+  addSecurityGroups(specs: ReadonlyArray<{ name: string; members: readonly string[] }>): Promise<void> {
+    return this.apply(this.planner.planSecurityGroups(specs));
+  }
+
+  /** A forest trust seen from this forest (see planForestTrust). */
+  async addForestTrust(partner: { forestDomain: string; netbiosName: string; domainSid: string }, direction: 'inbound' | 'outbound' | 'bidirectional'): Promise<void> {
+    const layout = this.planner.requireLayout();
+    const system = await this.target.directory.read(joinDn(rdn('CN', 'System'), layout.domainDn), present(ATTR.objectClass), [ATTR.cn]);
+    await this.apply(this.planner.planForestTrust(partner, direction, system !== undefined));
+  }
+
+  /**
+   * Remove-ADPermission: takes out the allow (or deny) entry for that right and trustee. Removing one that is
+   * not there is an error, as it is in the shell, and writes nothing.
+   */
+  async removeExtendedRight(identity: string, trustee: string, rightsGuid: string, allow: boolean): Promise<void> {
+    const target = this.planner.rightsTarget(identity);
+    const principal = this.planner.principal(trustee);
+    const entry = await this.target.directory.read(target.dn, present(ATTR.objectClass), [ATTR.securityDescriptor]);
+    const sd = parseSddl(entry?.get(ATTR.securityDescriptor) ?? 'D:');
+    const type = allow ? 'OA' : 'OD';
+    const kept = sd.aces.filter((a) => !(a.type === type && a.objectGuid === rightsGuid.toLowerCase() && a.trustee.toUpperCase() === principal.sid.toUpperCase()));
+    if (kept.length === sd.aces.length) {
+      throw new InputError(`${target.name} has no ${allow ? 'allow' : 'deny'} entry for ${principal.name} with that right to remove`, { field: 'User', value: trustee });
+    }
+    sd.aces = kept;
+    await this.apply({ adds: [], modifies: [{ dn: target.dn, modifications: [{ operation: 'replace', attribute: ATTR.securityDescriptor, values: [formatSddl(sd)] }] }], commit: () => undefined });
   }
 
   /** Grants (or denies) an extended right on a server, mailbox database or account to an account or server. */

@@ -164,6 +164,10 @@ export const DN_ATTRIBUTES = new AttributeNameSet([
   'msExchFedDelegationTrust',
   'msExchFedAcceptedDomainLink',
   'msExchRPCClientAccessServer',
+  'msExchRoleLink',
+  'msExchUserLink',
+  'msExchDomainRestrictionLink',
+  'msExchScopeRoot',
 ]);
 
 /** Attributes that can be written but are never returned or matched by a filter, like AD's unicodePwd. */

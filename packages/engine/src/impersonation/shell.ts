@@ -1,0 +1,227 @@
+// The Exchange Management Shell cmdlets of impersonation, run against one organization, parsed by
+// shell/command-line and bound before anything runs (a typo applies nothing):
+//   Exchange 2007   Add-ADPermission / Remove-ADPermission -ExtendedRights ms-Exch-EPI-Impersonation |
+//                   ms-Exch-EPI-May-Impersonate [-Deny], on a server, a database or an account, named by
+//                   -Identity or piped from Get-ExchangeServer, Get-MailboxDatabase, Get-Mailbox
+//   Exchange 2010   New-ManagementScope, New-/Get-/Remove-ManagementRoleAssignment (rbac.ts)
+//   Folders         New-MailboxFolder, Add-/Set-/Get-MailboxFolderPermission (mailbox-store.ts)
+
+import { InputError, acceptedList } from '../errors';
+import { asBoolean, asString, bindParameters, parseShell, type ShellValue } from '../shell/command-line';
+import type { ExchangeOrganization } from '../simulation';
+import type { Impersonation } from './impersonation';
+import { IMPERSONATION_RIGHTS } from './impersonation';
+import { getManagementRoleAssignments, newManagementRoleAssignment, newManagementScope, removeManagementRoleAssignment } from './rbac';
+
+export interface ImpersonationShellOutput {
+  records: Array<Record<string, string>>;
+  lines: string[];
+}
+
+type Piped = { kind: 'identities'; names: string[] } | { kind: 'none' };
+
+interface Cmdlet {
+  parameters: readonly string[];
+  positional?: readonly string[];
+  /** Checks values that need no directory, before any statement runs. */
+  validate?(p: Map<string, ShellValue>): void;
+  run(p: Map<string, ShellValue>, env: { org: ExchangeOrganization; impersonation: Impersonation }, input: Piped): Promise<{ output?: ImpersonationShellOutput; piped?: Piped }>;
+}
+
+function opt(p: Map<string, ShellValue>, cmdlet: string, name: string): string | undefined {
+  return p.has(name) ? asString(p.get(name), cmdlet, name) : undefined;
+}
+
+function records(list: Array<Record<string, string>>): ImpersonationShellOutput {
+  return { records: list, lines: [] };
+}
+
+function extendedRight(p: Map<string, ShellValue>, cmdlet: string): string {
+  const written = asString(p.get('ExtendedRights'), cmdlet, 'ExtendedRights');
+  const name = Object.keys(IMPERSONATION_RIGHTS).find((k) => k.toLowerCase() === written.toLowerCase());
+  if (!name) throw new InputError(`${cmdlet} -ExtendedRights "${written}" is not an impersonation right; accepted: ${acceptedList(Object.keys(IMPERSONATION_RIGHTS))}`, { field: 'ExtendedRights', value: written, accepted: Object.keys(IMPERSONATION_RIGHTS) });
+  return name;
+}
+
+/** -Identity, or the objects piped in (one call per object, as the shell does). */
+function identities(p: Map<string, ShellValue>, cmdlet: string, input: Piped): string[] {
+  if (p.has('Identity')) return [asString(p.get('Identity'), cmdlet, 'Identity')];
+  if (input.kind === 'identities' && input.names.length) return input.names;
+  throw new InputError(`${cmdlet} needs -Identity (a server, mailbox database or account), or objects piped from Get-ExchangeServer, Get-MailboxDatabase or Get-Mailbox`, { field: 'Identity' });
+}
+
+const PERMISSION = ['Identity', 'User', 'ExtendedRights', 'Deny', 'AccessRights', 'InheritanceType'];
+
+const CMDLETS: Record<string, Cmdlet> = {
+  'Get-ExchangeServer': {
+    parameters: ['Identity'],
+    positional: ['Identity'],
+    async run(p, { org }) {
+      const only = opt(p, 'Get-ExchangeServer', 'Identity');
+      const servers = [...org.writer.planner.servers.values()].filter((s) => !only || s.name.toLowerCase() === only.toLowerCase());
+      if (only && servers.length === 0) throw new InputError(`no Exchange server is named ${only}; accepted: ${acceptedList(org.writer.planner.serverNames())}`, { field: 'Identity', value: only });
+      return { output: records(servers.map((s) => ({ Name: s.name, DistinguishedName: s.dn }))), piped: { kind: 'identities', names: servers.map((s) => s.name) } };
+    },
+  },
+  'Get-MailboxDatabase': {
+    parameters: ['Identity', 'Server'],
+    positional: ['Identity'],
+    async run(p, { org }) {
+      const only = opt(p, 'Get-MailboxDatabase', 'Identity');
+      const server = opt(p, 'Get-MailboxDatabase', 'Server');
+      const all = [...org.writer.planner.databases.values()];
+      const dbs = all.filter((d) => (!only || d.name.toLowerCase() === only.toLowerCase()) && (!server || d.server.toLowerCase() === server.toLowerCase()));
+      if (only && dbs.length === 0) throw new InputError(`no mailbox database is named ${only}; accepted: ${acceptedList(all.map((d) => d.name))}`, { field: 'Identity', value: only });
+      return { output: records(dbs.map((d) => ({ Name: d.name, Server: d.server }))), piped: { kind: 'identities', names: dbs.map((d) => d.name) } };
+    },
+  },
+  'Get-Mailbox': {
+    parameters: ['Identity'],
+    positional: ['Identity'],
+    async run(p, { org }) {
+      const only = opt(p, 'Get-Mailbox', 'Identity');
+      const all = [...org.writer.planner.mailboxes.values()];
+      const found = all.filter((m) => !only || [m.alias, m.primarySmtpAddress, m.userPrincipalName].some((x) => x.toLowerCase() === only.toLowerCase()));
+      if (only && found.length === 0) throw new InputError(`no mailbox is named ${only}; accepted: ${acceptedList(all.map((m) => m.alias))}`, { field: 'Identity', value: only });
+      return { output: records(found.map((m) => ({ Name: m.alias, PrimarySmtpAddress: m.primarySmtpAddress, Database: m.database }))), piped: { kind: 'identities', names: found.map((m) => m.alias) } };
+    },
+  },
+  'Add-ADPermission': {
+    validate: (p) => void extendedRight(p, 'Add-ADPermission'),
+    parameters: PERMISSION,
+    positional: ['Identity'],
+    async run(p, { org }, input) {
+      const right = extendedRight(p, 'Add-ADPermission');
+      const user = asString(p.get('User'), 'Add-ADPermission', 'User');
+      const deny = p.has('Deny') ? asBoolean(p.get('Deny'), 'Add-ADPermission', 'Deny') : false;
+      const out: Array<Record<string, string>> = [];
+      for (const identity of identities(p, 'Add-ADPermission', input)) {
+        await org.writer.setExtendedRight(identity, user, IMPERSONATION_RIGHTS[right], !deny);
+        out.push({ Identity: identity, User: user, Deny: deny ? 'True' : 'False', ExtendedRights: right });
+      }
+      return { output: records(out) };
+    },
+  },
+  'Remove-ADPermission': {
+    validate: (p) => void extendedRight(p, 'Remove-ADPermission'),
+    parameters: [...PERMISSION, 'Confirm'],
+    positional: ['Identity'],
+    async run(p, { org }, input) {
+      const right = extendedRight(p, 'Remove-ADPermission');
+      const user = asString(p.get('User'), 'Remove-ADPermission', 'User');
+      const deny = p.has('Deny') ? asBoolean(p.get('Deny'), 'Remove-ADPermission', 'Deny') : false;
+      for (const identity of identities(p, 'Remove-ADPermission', input)) await org.writer.removeExtendedRight(identity, user, IMPERSONATION_RIGHTS[right], !deny);
+      return {};
+    },
+  },
+  'New-ManagementScope': {
+    parameters: ['Name', 'RecipientRestrictionFilter', 'RecipientRoot'],
+    async run(p, { org }) {
+      const record = await newManagementScope(org, {
+        name: asString(p.get('Name'), 'New-ManagementScope', 'Name'),
+        recipientRestrictionFilter: asString(p.get('RecipientRestrictionFilter'), 'New-ManagementScope', 'RecipientRestrictionFilter'),
+        recipientRoot: opt(p, 'New-ManagementScope', 'RecipientRoot'),
+      });
+      return { output: records([record]) };
+    },
+  },
+  'New-ManagementRoleAssignment': {
+    parameters: ['Name', 'Role', 'User', 'SecurityGroup', 'CustomRecipientWriteScope'],
+    async run(p, { org }) {
+      const c = 'New-ManagementRoleAssignment';
+      const record = await newManagementRoleAssignment(org, {
+        name: opt(p, c, 'Name'),
+        role: asString(p.get('Role'), c, 'Role'),
+        user: opt(p, c, 'User'),
+        securityGroup: opt(p, c, 'SecurityGroup'),
+        customRecipientWriteScope: opt(p, c, 'CustomRecipientWriteScope'),
+      });
+      return { output: records([record]) };
+    },
+  },
+  'Get-ManagementRoleAssignment': {
+    parameters: ['Role', 'Identity'],
+    positional: ['Identity'],
+    async run(p, { org }) {
+      const role = opt(p, 'Get-ManagementRoleAssignment', 'Role');
+      const identity = opt(p, 'Get-ManagementRoleAssignment', 'Identity');
+      const all = await getManagementRoleAssignments(org);
+      return { output: records(all.filter((a) => (!role || a.Role.toLowerCase() === role.toLowerCase()) && (!identity || a.Name.toLowerCase() === identity.toLowerCase()))) };
+    },
+  },
+  'Remove-ManagementRoleAssignment': {
+    parameters: ['Identity', 'Confirm'],
+    positional: ['Identity'],
+    async run(p, { org }) {
+      await removeManagementRoleAssignment(org, asString(p.get('Identity'), 'Remove-ManagementRoleAssignment', 'Identity'));
+      return {};
+    },
+  },
+  'New-MailboxFolder': {
+    parameters: ['Parent', 'Name'],
+    async run(p, { org, impersonation }) {
+      const path = await impersonation.newMailboxFolder(org, asString(p.get('Parent'), 'New-MailboxFolder', 'Parent'), asString(p.get('Name'), 'New-MailboxFolder', 'Name'));
+      return { output: records([{ Name: path.split('\\').pop() ?? path, FolderPath: path }]) };
+    },
+  },
+  'Add-MailboxFolderPermission': {
+    parameters: ['Identity', 'User', 'AccessRights'],
+    async run(p, { org, impersonation }) {
+      const c = 'Add-MailboxFolderPermission';
+      await impersonation.setFolderPermission(org, asString(p.get('Identity'), c, 'Identity'), asString(p.get('User'), c, 'User'), rightsText(p.get('AccessRights'), c));
+      return {};
+    },
+  },
+  'Set-MailboxFolderPermission': {
+    parameters: ['Identity', 'User', 'AccessRights'],
+    async run(p, { org, impersonation }) {
+      const c = 'Set-MailboxFolderPermission';
+      await impersonation.setFolderPermission(org, asString(p.get('Identity'), c, 'Identity'), asString(p.get('User'), c, 'User'), rightsText(p.get('AccessRights'), c));
+      return {};
+    },
+  },
+};
+
+/** -AccessRights Editor, or a list of rights (CreateItems,EditOwnedItems). */
+function rightsText(v: ShellValue | undefined, cmdlet: string): string {
+  if (Array.isArray(v)) return v.map((x) => asString(x, cmdlet, 'AccessRights')).join(',');
+  return asString(v, cmdlet, 'AccessRights');
+}
+
+/** The cmdlets this shell runs, for the step layer to route a script here. */
+export const IMPERSONATION_CMDLETS: readonly string[] = Object.keys(CMDLETS);
+
+export async function runImpersonationShell(text: string, org: ExchangeOrganization, impersonation: Impersonation): Promise<ImpersonationShellOutput> {
+  const statements = parseShell(text);
+  if (statements.length === 0) throw new InputError('no command was given');
+  const bound = statements.map((s) =>
+    s.pipeline.map((inv) => {
+      const canonical = Object.keys(CMDLETS).find((k) => k.toLowerCase() === inv.cmdlet.toLowerCase());
+      if (!canonical) throw new InputError(`line ${inv.line}: ${inv.cmdlet} is not a cmdlet of this shell; accepted: ${acceptedList(IMPERSONATION_CMDLETS)}`, { field: 'cmdlet', value: inv.cmdlet, accepted: IMPERSONATION_CMDLETS });
+      const cmdlet = CMDLETS[canonical];
+      try {
+        const params = bindParameters(inv, cmdlet.parameters, { positional: cmdlet.positional });
+        cmdlet.validate?.(params);
+        return { inv, canonical, cmdlet, params };
+      } catch (e) {
+        if (e instanceof InputError) throw new InputError(`line ${inv.line}: ${e.message}`, e.problem);
+        throw e;
+      }
+    }),
+  );
+  let last: ImpersonationShellOutput = { records: [], lines: [] };
+  for (const pipeline of bound) {
+    let piped: Piped = { kind: 'none' };
+    for (const stage of pipeline) {
+      try {
+        const result = await stage.cmdlet.run(stage.params, { org, impersonation }, piped);
+        piped = result.piped ?? { kind: 'none' };
+        last = result.output ?? { records: [], lines: [] };
+      } catch (e) {
+        if (e instanceof InputError) throw new InputError(`${stage.canonical} (line ${stage.inv.line}): ${e.message}`, e.problem);
+        throw e;
+      }
+    }
+  }
+  return last;
+}
