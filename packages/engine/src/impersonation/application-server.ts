@@ -20,7 +20,7 @@ export interface ApplicationServerSpec {
   /** The account it calls Exchange with, as DOMAIN\name or a UPN; its password is kept, never reported. */
   serviceAccount: string;
   password: string;
-  /** The EWS URL of the Client Access server it calls. */
+  /** The EWS URL of the Client Access server it calls (changed when it is repointed). */
   ewsUrl: string;
   /** How it names its user in t:ConnectingSID. */
   identifyBy: ConnectingSidKind;

@@ -95,6 +95,18 @@ async function outcomeOf(operation: string, response: Response): Promise<EwsOutc
   return out;
 }
 
+function checkEwsUrl(ewsUrl: string): void {
+  let url: URL;
+  try {
+    url = new URL(ewsUrl);
+  } catch {
+    throw new InputError(`"${ewsUrl}" is not a URL`, { field: 'EWS URL', value: ewsUrl });
+  }
+  if (url.protocol !== 'https:' || url.pathname.toLowerCase() !== '/ews/exchange.asmx') {
+    throw new InputError(`"${ewsUrl}" is not an EWS URL of the form https://<server>/EWS/Exchange.asmx`, { field: 'EWS URL', value: ewsUrl });
+  }
+}
+
 class OrganizationImpersonation implements EwsContext {
   readonly store = new MailboxStore();
   readonly log: EwsLogEntry[] = [];
@@ -139,21 +151,19 @@ export class Impersonation {
     }
     if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,14}$/.test(spec.name)) throw new InputError(`"${spec.name}" is not a computer name (up to 15 letters, digits and hyphens)`, { field: 'Name', value: spec.name });
     if (!CONNECTING_SID_KINDS.includes(spec.identifyBy)) throw new InputError(`"${spec.identifyBy}" is not a ConnectingSID identity`, { field: 'identifies users by', value: spec.identifyBy, accepted: CONNECTING_SID_KINDS });
-    let url: URL;
-    try {
-      url = new URL(spec.ewsUrl);
-    } catch {
-      throw new InputError(`"${spec.ewsUrl}" is not a URL`, { field: 'EWS URL', value: spec.ewsUrl });
-    }
-    if (url.protocol !== 'https:' || url.pathname.toLowerCase() !== '/ews/exchange.asmx') {
-      throw new InputError(`"${spec.ewsUrl}" is not an EWS URL of the form https://<server>/EWS/Exchange.asmx`, { field: 'EWS URL', value: spec.ewsUrl });
-    }
+    checkEwsUrl(spec.ewsUrl);
     const signIn = spec.signInOrganization ?? this.sim.current;
     const host = spec.host ?? `${spec.name.toLowerCase()}.${signIn.layout.forestDomain}`;
     const app = new ApplicationServer({ ...spec, host, signInOrganization: signIn });
     this.applications.set(spec.name.toLowerCase(), app);
     this.sim.invalidateNetwork();
     return app;
+  }
+
+  /** The application is pointed at another Client Access server (a migration moves it). */
+  repointApplication(name: string, ewsUrl: string): void {
+    checkEwsUrl(ewsUrl);
+    this.application(name).spec.ewsUrl = ewsUrl;
   }
 
   application(name: string): ApplicationServer {
