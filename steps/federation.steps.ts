@@ -42,14 +42,23 @@ Given(/^the (\S+) administrator (?:runs|has run) "(.*)"$/, async function (this:
   await run(this, org, text);
 });
 
-When(/^the (\S+) administrator tries:$/, async function (this: ScenarioWorld, org: string, text: string) {
-  this.refusal = undefined;
+/** Runs a script that may be refused; the refusal is kept for "the command fails saying". */
+async function attempt(world: ScenarioWorld, org: string, text: string): Promise<void> {
+  world.refusal = undefined;
   try {
-    this.shellOutput = await shell(this, org, text);
+    world.shellOutput = await shell(world, org, text);
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
-    this.refusal = e.message;
+    world.refusal = e.message;
   }
+}
+
+When(/^the (\S+) administrator tries:$/, async function (this: ScenarioWorld, org: string, text: string) {
+  await attempt(this, org, text);
+});
+
+When(/^the (\S+) administrator tries "(.*)"$/, async function (this: ScenarioWorld, org: string, text: string) {
+  await attempt(this, org, text);
 });
 
 Then('the command fails saying {string}', async function (this: ScenarioWorld, text: string) {

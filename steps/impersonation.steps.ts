@@ -120,6 +120,13 @@ When(/^(\S+) signs in to (\S+)( with a wrong password)? and calls (.+)$/, async 
   });
 });
 
+When(/^(\S+) sends (\S+) a (.+?) request that impersonates (\S+)$/, async function (this: ScenarioWorld, user: string, app: string, text: string, victim: string) {
+  await located(this.locator, async () => {
+    const request = await ewsCall(this, text);
+    await call(this, () => impersonationOf(this).throughApplication(app, { logonName: user, password: DEFAULT_PASSWORD }, request, { kind: 'PrimarySmtpAddress', value: victim }));
+  });
+});
+
 When(/^(\S+) calls (.+?) impersonating (\S+) by (\w+)$/, async function (this: ScenarioWorld, app: string, text: string, who: string, kind: string) {
   await located(this.locator, async () => {
     const request = await ewsCall(this, text);

@@ -173,11 +173,13 @@ export class Impersonation {
   }
 
   /** A user signs in to her application server and sends it an EWS request, which it forwards for her. */
-  async throughApplication(appName: string, user: { logonName: string; password: string }, call: EwsCall): Promise<EwsOutcome> {
+  async throughApplication(appName: string, user: { logonName: string; password: string }, call: EwsCall, smuggled?: { kind: ConnectingSidKind; value: string }): Promise<EwsOutcome> {
     const app = this.application(appName);
     await this.sim.refreshNetwork();
     const auth = `Basic ${Buffer.from(`${user.logonName}:${user.password}`).toString('base64')}`;
-    const request = new Request(`https://${app.spec.host}/EWS/Exchange.asmx`, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', authorization: auth }, body: requestXml(call, []) });
+    // `smuggled`: a header the user adds herself, naming someone else (the application must refuse it).
+    const headers = smuggled ? [impersonationHeader(smuggled)] : [];
+    const request = new Request(`https://${app.spec.host}/EWS/Exchange.asmx`, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', authorization: auth }, body: requestXml(call, headers) });
     return outcomeOf(call.operation, await this.sim.network.send(`${user.logonName} (browser)`, request));
   }
 
