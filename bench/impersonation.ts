@@ -1,0 +1,55 @@
+// One impersonated EWS call through an application server (user → portal → Client Access server: sign-in,
+// the five conditions read over LDAP, the folder read as the user) against one plain request through the
+// simulated network to a server that answers at once, both measured in this process.
+
+import { closeNetwork, ExchangeSimulation, InProcessDirectoryServer, releaseByName, type DirectoryWriteEntry } from '@exchange-scenarios/engine';
+import { Impersonation, runImpersonationShell } from '@exchange-scenarios/engine/src/impersonation';
+
+const elapsedMs = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
+
+export interface ImpersonationBench {
+  callMs: number;
+  plainFetchMs: number;
+  searchesPerCall: number;
+}
+
+export async function benchImpersonation(rounds = 300): Promise<ImpersonationBench> {
+  const serviceAccount = { dn: 'CN=bench', password: 'bench-only' };
+  const server = await InProcessDirectoryServer.start({ serviceAccount });
+  const sim = await ExchangeSimulation.start({
+    name: 'bench',
+    url: server.url,
+    serviceAccount,
+    declareNamingContexts: async (c) => server.setNamingContexts(c),
+    importEntries: async (entries: readonly DirectoryWriteEntry[]) => server.importEntries([...entries]),
+  });
+  const password = 'Bench-Pa55word!';
+  await sim.declareOrganization({ name: 'Contoso', forestDomain: 'contoso.com' });
+  await sim.writer.addSites(['Site1']);
+  await sim.writer.addServers([{ name: 'EX01', site: 'Site1', release: releaseByName('Exchange 2007 SP1'), roles: ['ClientAccess', 'Mailbox'] }]);
+  await sim.writer.addMailboxes([{ alias: 'alice', server: 'EX01', password }]);
+  await sim.writer.addServiceAccounts([{ name: 'svc-portal', password }]);
+  const impersonation = new Impersonation(sim);
+  impersonation.declareApplicationServer({ name: 'PORTAL01', serviceAccount: 'svc-portal', password, ewsUrl: 'https://ex01.contoso.com/EWS/Exchange.asmx', identifyBy: 'PrimarySmtpAddress' });
+  await runImpersonationShell('Add-ADPermission -Identity EX01 -User svc-portal -ExtendedRights ms-Exch-EPI-Impersonation\nGet-MailboxDatabase | Add-ADPermission -User svc-portal -ExtendedRights ms-Exch-EPI-May-Impersonate', sim.current, impersonation);
+  const call = () => impersonation.throughApplication('PORTAL01', { logonName: 'alice', password }, { operation: 'GetFolder', folder: { kind: 'distinguished', id: 'inbox' } });
+  const first = await call();
+  if (first.responseCode !== 'NoError') throw new Error(`the bench call failed: ${first.responseCode}`);
+  const before = sim.network.trace.hops.length;
+  await call();
+  const searchesPerCall = sim.network.trace.hops.slice(before).reduce((n, h) => n + h.searches.filter((s) => !s.cached).length, 0);
+  for (let i = 0; i < 20; i++) await call();
+  let t = process.hrtime.bigint();
+  for (let i = 0; i < rounds; i++) await call();
+  const callMs = elapsedMs(t) / rounds;
+
+  sim.network.setServers([{ endpoint: { server: 'ECHO', handle: async () => new Response('ok') }, hosts: ['echo.bench.example'] }]);
+  for (let i = 0; i < 200; i++) await (await sim.network.send('bench', new Request('https://echo.bench.example/'))).text();
+  t = process.hrtime.bigint();
+  for (let i = 0; i < rounds * 10; i++) await (await sim.network.send('bench', new Request('https://echo.bench.example/'))).text();
+  const plainFetchMs = elapsedMs(t) / (rounds * 10);
+  await sim.close();
+  closeNetwork();
+  await server.close();
+  return { callMs, plainFetchMs, searchesPerCall };
+}
