@@ -7,6 +7,15 @@ import { askFreeBusy, Federation, LoopbackDnsServer, runShell } from '@exchange-
 
 const elapsedMs = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
 
+/** The baseline of the area benches: one request through the same network to a server that answers at once. */
+export async function plainFetchMsOn(sim: ExchangeSimulation, times: number): Promise<number> {
+  sim.network.setServers([{ endpoint: { server: 'ECHO', handle: async () => new Response('ok') }, hosts: ['echo.bench.example'] }]);
+  for (let i = 0; i < 200; i++) await (await sim.network.send('bench', new Request('https://echo.bench.example/'))).text();
+  const t = process.hrtime.bigint();
+  for (let i = 0; i < times; i++) await (await sim.network.send('bench', new Request('https://echo.bench.example/'))).text();
+  return elapsedMs(t) / times;
+}
+
 export interface FederationBench {
   lookupMs: number;
   plainFetchMs: number;
@@ -50,16 +59,11 @@ export async function benchFederation(rounds = 200): Promise<FederationBench> {
   if (first.answers[0]?.responseCode !== 'NoError') throw new Error(`the bench lookup failed: ${first.answers[0]?.responseCode} ${first.answers[0]?.messageText}`);
   const hopsPerLookup = sim.network.trace.hops.length - first.firstHop;
   for (let i = 0; i < 20; i++) await lookup();
-  let t = process.hrtime.bigint();
+  const t = process.hrtime.bigint();
   for (let i = 0; i < rounds; i++) await lookup();
   const lookupMs = elapsedMs(t) / rounds;
 
-  // The baseline: the same network, a server that answers at once.
-  sim.network.setServers([{ endpoint: { server: 'ECHO', handle: async () => new Response('ok') }, hosts: ['echo.bench.example'] }]);
-  for (let i = 0; i < 200; i++) await (await sim.network.send('bench', new Request('https://echo.bench.example/'))).text();
-  t = process.hrtime.bigint();
-  for (let i = 0; i < rounds * 10; i++) await (await sim.network.send('bench', new Request('https://echo.bench.example/'))).text();
-  const plainFetchMs = elapsedMs(t) / (rounds * 10);
+  const plainFetchMs = await plainFetchMsOn(sim, rounds * 10);
   await sim.close();
   closeNetwork();
   await dns.close();

@@ -4,6 +4,7 @@
 
 import { closeNetwork, ExchangeSimulation, InProcessDirectoryServer, releaseByName, type DirectoryWriteEntry } from '@exchange-scenarios/engine';
 import { Impersonation, runImpersonationShell } from '@exchange-scenarios/engine/src/impersonation';
+import { plainFetchMsOn } from './federation';
 
 const elapsedMs = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
 
@@ -39,15 +40,11 @@ export async function benchImpersonation(rounds = 300): Promise<ImpersonationBen
   await call();
   const searchesPerCall = sim.network.trace.hops.slice(before).reduce((n, h) => n + h.searches.filter((s) => !s.cached).length, 0);
   for (let i = 0; i < 20; i++) await call();
-  let t = process.hrtime.bigint();
+  const t = process.hrtime.bigint();
   for (let i = 0; i < rounds; i++) await call();
   const callMs = elapsedMs(t) / rounds;
 
-  sim.network.setServers([{ endpoint: { server: 'ECHO', handle: async () => new Response('ok') }, hosts: ['echo.bench.example'] }]);
-  for (let i = 0; i < 200; i++) await (await sim.network.send('bench', new Request('https://echo.bench.example/'))).text();
-  t = process.hrtime.bigint();
-  for (let i = 0; i < rounds * 10; i++) await (await sim.network.send('bench', new Request('https://echo.bench.example/'))).text();
-  const plainFetchMs = elapsedMs(t) / (rounds * 10);
+  const plainFetchMs = await plainFetchMsOn(sim, rounds * 10);
   await sim.close();
   closeNetwork();
   await server.close();

@@ -11,7 +11,7 @@ import { verifyUser } from '../redirection/http-auth';
 import type { ExchangeOrganization } from '../simulation';
 import type { MailboxUserView } from '../topology/reader';
 import { conditionDecision } from './authorization';
-import { impersonationHeader, type ConnectingSidKind } from './ews-soap';
+import { impersonationHeader, parseImpersonationHeader, type ConnectingSidKind } from './ews-soap';
 
 export interface ApplicationServerSpec {
   name: string;
@@ -90,7 +90,13 @@ export class ApplicationServer implements Endpoint {
     conditionDecision(ctx.hop, 1, true, `${user.userPrincipalName || user.alias} signed in to ${this.server}`);
     const body = await request.text();
     // The application decides whom it acts for; a user cannot slip in a header naming someone else.
-    if (/<(?:[A-Za-z_][\w.-]*:)?ExchangeImpersonation[\s>/]/.test(body)) {
+    let smuggled: boolean;
+    try {
+      smuggled = parseImpersonationHeader(body).present;
+    } catch {
+      return new Response('The request is not a SOAP message.', { status: 400 });
+    }
+    if (smuggled) {
       ctx.hop.notes.push('the request already carried an ExchangeImpersonation header');
       return new Response('The request may not name a user to act for.', { status: 400 });
     }

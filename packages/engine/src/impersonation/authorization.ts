@@ -130,7 +130,7 @@ async function trustFor(dir: ExchangeDirectory, sid: string): Promise<{ local: b
   // The domain object carries the domain's SID, as in AD.
   const own = await dir.lookup(defaultNamingContext, eq(ATTR.objectClass, OBJECT_CLASS.domainDns), 'base', [ATTR.objectSid]);
   if ((own[0]?.get(ATTR.objectSid) ?? '').toUpperCase() === domain) return { local: true, trusted: true };
-  const trusts = await dir.lookup(defaultNamingContext, and(eq(ATTR.objectClass, OBJECT_CLASS.trustedDomain), eq(ATTR.securityIdentifier, domain)), 'sub', [ATTR.trustPartner, ATTR.trustDirection]).catch(() => []);
+  const trusts = await dir.lookup(defaultNamingContext, and(eq(ATTR.objectClass, OBJECT_CLASS.trustedDomain), eq(ATTR.securityIdentifier, domain)), 'sub', [ATTR.trustPartner, ATTR.trustDirection]);
   const t = trusts[0];
   if (!t) return { local: false, trusted: false };
   const direction = Number(t.get(ATTR.trustDirection) ?? 0);

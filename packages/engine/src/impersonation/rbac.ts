@@ -14,9 +14,9 @@
 // here reads it, and its bit layout is unconfirmed.
 
 import { firstRdnValue, joinDn, normalizeDn, rdn } from '../directory/dn';
-import { and, eq, present } from '../directory/filter';
+import { and, eq, present, type Filter } from '../directory/filter';
 import { ATTR, OBJECT_CLASS } from '../directory/schema';
-import type { DirectoryWriteEntry, Entry } from '../directory/client';
+import { isNoSuchObject, type DirectoryWriteEntry, type Entry } from '../directory/client';
 import { InputError, unknownName } from '../errors';
 import type { ExchangeOrganization } from '../simulation';
 import type { ExchangeDirectory, MailboxUserView } from '../topology/reader';
@@ -39,20 +39,22 @@ export function rbacDns(org: ExchangeOrganization): { rbac: string; roles: strin
   };
 }
 
-async function exists(dir: ExchangeDirectory, dn: string): Promise<boolean> {
+/** A search whose base may not exist yet (no RBAC container: nothing assigned); other failures surface. */
+async function under(dir: ExchangeDirectory, base: string, filter: Filter, scope: 'base' | 'one', attributes: readonly string[]): Promise<Entry[]> {
   try {
-    return (await dir.lookup(dn, present(ATTR.objectClass), 'base', [ATTR.cn])).length > 0;
-  } catch {
-    return false;
+    return await dir.lookup(base, filter, scope, attributes);
+  } catch (err) {
+    if (isNoSuchObject(err)) return [];
+    throw err;
   }
 }
 
-async function children(dir: ExchangeDirectory, base: string, objectClass: string, attributes: readonly string[]): Promise<Entry[]> {
-  try {
-    return await dir.lookup(base, eq(ATTR.objectClass, objectClass), 'one', attributes);
-  } catch {
-    return []; // no RBAC container yet: nothing assigned
-  }
+async function exists(dir: ExchangeDirectory, dn: string): Promise<boolean> {
+  return (await under(dir, dn, present(ATTR.objectClass), 'base', [ATTR.cn])).length > 0;
+}
+
+function children(dir: ExchangeDirectory, base: string, objectClass: string, attributes: readonly string[]): Promise<Entry[]> {
+  return under(dir, base, eq(ATTR.objectClass, objectClass), 'one', attributes);
 }
 
 /** The RBAC containers and the built-in role, for an organization that has none yet (as setup creates them). */
@@ -202,7 +204,7 @@ export async function checkApplicationImpersonation(
   const mine: Entry[] = [];
   for (const e of entries) {
     if (normalizeDn(e.get(ATTR.roleLink) ?? '') !== normalizeDn(dns.role)) continue;
-    const assignee = await dir.lookup(e.get(ATTR.userLink) ?? '', present(ATTR.objectClass), 'base', [ATTR.objectSid]).catch(() => []);
+    const assignee = await under(dir, e.get(ATTR.userLink) ?? '', present(ATTR.objectClass), 'base', [ATTR.objectSid]);
     const sid = assignee[0]?.get(ATTR.objectSid);
     if (sid && callerToken.includes(sid)) mine.push(e);
   }
@@ -212,7 +214,7 @@ export async function checkApplicationImpersonation(
     const name = e.get(ATTR.cn) ?? '';
     const scopeDn = e.get(ATTR.domainRestrictionLink);
     if (!scopeDn) return { ok: true, assignment: name };
-    const scope = (await dir.lookup(scopeDn, present(ATTR.objectClass), 'base', [ATTR.cn, ATTR.queryFilter, ATTR.scopeRoot]).catch(() => []))[0];
+    const scope = (await under(dir, scopeDn, present(ATTR.objectClass), 'base', [ATTR.cn, ATTR.queryFilter, ATTR.scopeRoot]))[0];
     if (!scope) {
       outside.push(`${name} (its scope no longer exists)`);
       continue;
