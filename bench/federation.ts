@@ -7,6 +7,20 @@ import { askFreeBusy, Federation, LoopbackDnsServer, runShell } from '@exchange-
 
 const elapsedMs = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
 
+/** An in-process directory and a simulation on it, as the area benches use them. */
+export async function startBenchSimulation(): Promise<{ server: InProcessDirectoryServer; sim: ExchangeSimulation }> {
+  const serviceAccount = { dn: 'CN=bench', password: 'bench-only' };
+  const server = await InProcessDirectoryServer.start({ serviceAccount });
+  const sim = await ExchangeSimulation.start({
+    name: 'bench',
+    url: server.url,
+    serviceAccount,
+    declareNamingContexts: async (c) => server.setNamingContexts(c),
+    importEntries: async (entries: readonly DirectoryWriteEntry[]) => server.importEntries([...entries]),
+  });
+  return { server, sim };
+}
+
 /** The baseline of the area benches: one request through the same network to a server that answers at once. */
 export async function plainFetchMsOn(sim: ExchangeSimulation, times: number): Promise<number> {
   sim.network.setServers([{ endpoint: { server: 'ECHO', handle: async () => new Response('ok') }, hosts: ['echo.bench.example'] }]);
@@ -23,16 +37,8 @@ export interface FederationBench {
 }
 
 export async function benchFederation(rounds = 200): Promise<FederationBench> {
-  const serviceAccount = { dn: 'CN=bench', password: 'bench-only' };
-  const server = await InProcessDirectoryServer.start({ serviceAccount });
+  const { server, sim } = await startBenchSimulation();
   const dns = await LoopbackDnsServer.start();
-  const sim = await ExchangeSimulation.start({
-    name: 'bench',
-    url: server.url,
-    serviceAccount,
-    declareNamingContexts: async (c) => server.setNamingContexts(c),
-    importEntries: async (entries: readonly DirectoryWriteEntry[]) => server.importEntries([...entries]),
-  });
   const federation = new Federation(sim, dns);
   const password = 'Bench-Pa55word!';
   for (const [name, domain, cas, user] of [['Contoso', 'contoso.com', 'CON-EX01', 'alice'], ['Fabrikam', 'fabrikam.com', 'FAB-EX01', 'bob']] as const) {

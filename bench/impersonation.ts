@@ -2,9 +2,9 @@
 // the five conditions read over LDAP, the folder read as the user) against one plain request through the
 // simulated network to a server that answers at once, both measured in this process.
 
-import { closeNetwork, ExchangeSimulation, InProcessDirectoryServer, releaseByName, type DirectoryWriteEntry } from '@exchange-scenarios/engine';
+import { closeNetwork, releaseByName } from '@exchange-scenarios/engine';
 import { Impersonation, runImpersonationShell } from '@exchange-scenarios/engine/src/impersonation';
-import { plainFetchMsOn } from './federation';
+import { plainFetchMsOn, startBenchSimulation } from './federation';
 
 const elapsedMs = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
 
@@ -15,15 +15,7 @@ export interface ImpersonationBench {
 }
 
 export async function benchImpersonation(rounds = 300): Promise<ImpersonationBench> {
-  const serviceAccount = { dn: 'CN=bench', password: 'bench-only' };
-  const server = await InProcessDirectoryServer.start({ serviceAccount });
-  const sim = await ExchangeSimulation.start({
-    name: 'bench',
-    url: server.url,
-    serviceAccount,
-    declareNamingContexts: async (c) => server.setNamingContexts(c),
-    importEntries: async (entries: readonly DirectoryWriteEntry[]) => server.importEntries([...entries]),
-  });
+  const { server, sim } = await startBenchSimulation();
   const password = 'Bench-Pa55word!';
   await sim.declareOrganization({ name: 'Contoso', forestDomain: 'contoso.com' });
   await sim.writer.addSites(['Site1']);

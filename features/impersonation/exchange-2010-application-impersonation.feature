@@ -62,6 +62,20 @@ Feature: Exchange 2010: the ApplicationImpersonation role, limited by a manageme
     When bob signs in to PORTAL01 and calls GetFolder Inbox
     Then EWS refuses the request with the fault ErrorImpersonateUserDenied
 
+  Scenario: A scope's RecipientRoot limits it to the recipients under that container
+    Given the Contoso administrator has run:
+      """
+      New-ManagementScope -Name "Everyone in Users" -RecipientRestrictionFilter {Alias -like '*'} -RecipientRoot contoso.com/Users
+      New-ManagementScope -Name "Branch office" -RecipientRestrictionFilter {Alias -like '*'} -RecipientRoot "OU=Branch,DC=contoso,DC=com"
+      New-ManagementRoleAssignment -Name BranchPortal -Role ApplicationImpersonation -User svc-portal -CustomRecipientWriteScope "Branch office"
+      """
+    When alice signs in to PORTAL01 and calls GetFolder Inbox
+    Then EWS refuses the request with the fault ErrorImpersonateUserDenied
+    And server-to-server authorization stopped at condition RBAC: "alice is not under OU=Branch,DC=contoso,DC=com"
+    When the Contoso administrator runs "New-ManagementRoleAssignment -Name UsersPortal -Role ApplicationImpersonation -User svc-portal -CustomRecipientWriteScope 'Everyone in Users'"
+    And alice signs in to PORTAL01 and calls GetFolder Inbox
+    Then EWS answers NoError
+
   Scenario: The role assigned to a security group covers its members
     Given the security group "EWS Applications" with members svc-portal
     And the Contoso administrator has run "New-ManagementRoleAssignment -Role ApplicationImpersonation -SecurityGroup 'EWS Applications'"

@@ -39,3 +39,8 @@ export function unknownName(kind: string, value: string, known: readonly string[
     accepted: known,
   });
 }
+
+/** An InputError placed somewhere ("line 3", "Add-ADPermission (line 2)"): the same problem, its message prefixed; anything else unchanged. */
+export function placed(e: unknown, where: string): unknown {
+  return e instanceof InputError ? new InputError(`${where}: ${e.message}`, e.problem) : e;
+}

@@ -4,7 +4,7 @@
 // Get-FederationInformation | New-OrganizationRelationship, Get-FederationTrust | Set-FederationTrust).
 // Every statement is parsed and bound before the first one runs, so a typo applies nothing.
 
-import { InputError } from '../errors';
+import { InputError, placed } from '../errors';
 import { asBoolean, asEnum, asString, asStringArray, bindParameters, parseShell, type ShellInvocation, type ShellValue } from '../shell/command-line';
 import { FREE_BUSY_ACCESS_LEVELS, type OrganizationRelationshipSpec } from './directory';
 import type { OrganizationFederation, ShellOutput } from './federation';
@@ -272,8 +272,7 @@ export async function runShell(text: string, org: OrganizationFederation): Promi
         const [canonical, cmdlet] = cmdletFor(inv);
         return { kind: 'cmdlet' as const, inv, canonical, cmdlet, params: bindParameters(inv, cmdlet.parameters, { positional: cmdlet.positional }) };
       } catch (e) {
-        if (e instanceof InputError) throw new InputError(`line ${inv.line}: ${e.message}`, e.problem);
-        throw e;
+        throw placed(e, `line ${inv.line}`);
       }
     }),
   );
@@ -294,8 +293,7 @@ export async function runShell(text: string, org: OrganizationFederation): Promi
         piped = result.piped ?? { kind: 'none' };
         last = result.output ?? { records: [], lines: [] };
       } catch (e) {
-        if (e instanceof InputError) throw new InputError(`${stage.canonical} (line ${stage.inv.line}): ${e.message}`, e.problem);
-        throw e;
+        throw placed(e, `${stage.canonical} (line ${stage.inv.line})`);
       }
     }
   }

@@ -6,7 +6,7 @@
 //   Exchange 2010   New-ManagementScope, New-/Get-/Remove-ManagementRoleAssignment (rbac.ts)
 //   Folders         New-MailboxFolder, Add-/Set-/Get-MailboxFolderPermission (mailbox-store.ts)
 
-import { InputError, acceptedList } from '../errors';
+import { InputError, acceptedList, placed } from '../errors';
 import { asBoolean, asString, bindParameters, parseShell, type ShellValue } from '../shell/command-line';
 import type { ExchangeOrganization } from '../simulation';
 import type { Impersonation } from './impersonation';
@@ -204,8 +204,7 @@ export async function runImpersonationShell(text: string, org: ExchangeOrganizat
         cmdlet.validate?.(params);
         return { inv, canonical, cmdlet, params };
       } catch (e) {
-        if (e instanceof InputError) throw new InputError(`line ${inv.line}: ${e.message}`, e.problem);
-        throw e;
+        throw placed(e, `line ${inv.line}`);
       }
     }),
   );
@@ -218,8 +217,7 @@ export async function runImpersonationShell(text: string, org: ExchangeOrganizat
         piped = result.piped ?? { kind: 'none' };
         last = result.output ?? { records: [], lines: [] };
       } catch (e) {
-        if (e instanceof InputError) throw new InputError(`${stage.canonical} (line ${stage.inv.line}): ${e.message}`, e.problem);
-        throw e;
+        throw placed(e, `${stage.canonical} (line ${stage.inv.line})`);
       }
     }
   }
