@@ -134,7 +134,7 @@ When(/^(?:the )?(?:Microsoft Federation Gateway|MFG) \((business|consumer)\) rot
 });
 
 When(/^(\d+(?:\.\d+)? (?:seconds?|minutes?|hours?|days?)) pass(?:es)?$/, async function (this: ScenarioWorld, duration: string) {
-  this.sim.clock.advance(parseDuration(duration));
+  await located(this.locator, () => this.sim.passTime(parseDuration(duration)));
 });
 
 /**
@@ -168,11 +168,12 @@ Given(/^(\S+@\S+)'s calendar (?:holds|has):$/, async function (this: ScenarioWor
       if (Number.isNaN(end.getTime()) || end <= start) throw new InputError(`"${row.get('End')}" is not a date and time after Start`, { field: 'End', value: row.get('End') });
       return { start, end, busyType: (row.oneOf('BusyType', federationApi().BUSY_TYPES) ?? 'Busy') as BusyType, subject: row.get('Subject'), location: row.get('Location'), isPrivate: row.boolean('Private') ?? false };
     });
-    const org = await (await federationOf(this)).organizationOfAddress(address);
-    if (!org) throw new InputError(`${address} is not an address of any organization of this scenario`, { value: address });
-    const user = await org.org.directory.findUserByLogonName(address);
-    if (!user) throw new InputError(`${address} has no mailbox in ${org.name}`, { value: address });
-    org.mailboxes.calendar(user.primarySmtpAddress).events.push(...events);
+    // Any organization of the scenario whose directory knows the address (calendars are not federation's alone).
+    for (const org of this.sim.organizations) {
+      const user = org.name ? await org.directory.findUserByLogonName(address) : undefined;
+      if (user?.homeMdbDn) return org.calendars.addEvents(user.primarySmtpAddress, events);
+    }
+    throw new InputError(`${address} is not the address of a mailbox in any organization of this scenario`, { value: address });
   });
 });
 

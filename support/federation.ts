@@ -3,11 +3,11 @@
 // which is emptied for each scenario that uses it.
 
 import type * as FederationApi from '@exchange-scenarios/engine/src/federation';
-import type { Federation, LoopbackDnsServer } from '@exchange-scenarios/engine';
+import type { Federation } from '@exchange-scenarios/engine';
 import type { ScenarioWorld } from './world';
+import { closeDns, dnsOf } from './dns';
 
 let api: typeof FederationApi | undefined;
-let dns: Promise<LoopbackDnsServer> | undefined;
 
 export function federationApi(): typeof FederationApi {
   api ??= require('@exchange-scenarios/engine/src/federation') as typeof FederationApi;
@@ -16,16 +16,13 @@ export function federationApi(): typeof FederationApi {
 
 export async function federationOf(world: ScenarioWorld): Promise<Federation> {
   if (!world.federationState) {
-    const { Federation: FederationClass, LoopbackDnsServer: Dns } = federationApi();
-    const server = await (dns ??= Dns.start());
-    server.reset();
-    world.federationState = new FederationClass(world.sim, server);
+    const { Federation: FederationClass } = federationApi();
+    world.federationState = new FederationClass(world.sim, await dnsOf(world));
     world.sim.invalidateNetwork();
   }
   return world.federationState;
 }
 
 export async function closeFederationSupport(): Promise<void> {
-  if (dns) await (await dns).close();
-  dns = undefined;
+  await closeDns();
 }

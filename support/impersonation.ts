@@ -23,7 +23,7 @@ export function impersonationOf(world: ScenarioWorld): Impersonation {
  */
 export function isImpersonationScript(world: ScenarioWorld, cmdlets: readonly string[]): boolean {
   const own = new Set(impersonationApi().IMPERSONATION_CMDLETS.map((c) => c.toLowerCase()));
-  const shared = new Set(['set-mailboxfolderpermission']);
+  const shared = new Set(['set-mailboxfolderpermission', 'format-table']);
   if (cmdlets.some((c) => own.has(c.toLowerCase()) && !shared.has(c.toLowerCase()))) return true;
   return !!world.impersonationState && !world.federationState;
 }

@@ -35,6 +35,12 @@ export class ScenarioWorld extends World {
   lookup?: FreeBusyLookup;
   /** Impersonation, once a step needed it (support/impersonation.ts). */
   impersonationState?: Impersonation;
+  /** What the last plain browser request got (presence's /exchange checks). */
+  browserAnswer?: { status: number; location?: string };
+  /** Whether the DNS server on loopback was emptied for this scenario (support/dns.ts). */
+  dnsReset?: boolean;
+  /** Presence, once a step needed it (support/presence.ts). */
+  presenceState?: import('@exchange-scenarios/engine/src/presence').Presence;
   /** The last EWS call an application server made, and where in the trace it began. */
   ews?: { outcome: EwsOutcome; traceStart: number };
 

@@ -13,6 +13,8 @@ import { InputError, unknownName } from './errors';
 import { ExchangeDirectory, TopologyCache, type ServerView } from './topology/reader';
 import { ForestLayout } from './topology/layout';
 import { TopologyWriter, type NamingContexts } from './topology/writer';
+import { MailboxContent } from './federation/mailbox-content';
+import { StorePermissions } from './topology/store-permissions';
 
 /** Where the directory comes from: the in-process server, OpenLDAP, … (see environments/). */
 export interface DirectoryEnvironment {
@@ -32,8 +34,16 @@ export class ExchangeOrganization {
   readonly cache: TopologyCache;
   readonly directory: ExchangeDirectory;
   readonly writer: TopologyWriter;
+  /**
+   * What the organization's mailboxes hold that is not topology (calendar items, the calendar folder's name
+   * and permission): read by the availability service and by the presence gateway's WebDAV and EWS alike.
+   */
+  readonly calendars = new MailboxContent();
+  /** The information store's lagging view of rights given on databases and storage groups. */
+  readonly storePermissions: StorePermissions;
 
   constructor(environment: DirectoryEnvironment, client: DirectoryClient, clock: VirtualClock, contexts?: NamingContexts) {
+    this.storePermissions = new StorePermissions(clock);
     this.cache = new TopologyCache(clock);
     this.directory = new ExchangeDirectory(client, this.cache, undefined, contexts);
     this.writer = new TopologyWriter({
@@ -42,6 +52,9 @@ export class ExchangeOrganization {
       importEntries: environment.importEntries?.bind(environment),
     });
     this.writer.onChange(() => this.cache.invalidate());
+    this.writer.onExtendedRight(({ target, trusteeSid, allow }) => {
+      if (allow && (target.kind === 'database' || target.kind === 'storageGroup')) this.storePermissions.noteContainerGrant(target.dn, trusteeSid);
+    });
   }
 
   /** The organization's name, once it is declared. */
@@ -66,6 +79,7 @@ export class ExchangeSimulation {
   private readonly endpointOwners = new Map<string, { org: ExchangeOrganization; server: ServerView }>();
   private readonly extraEndpoints: Array<() => Promise<Array<{ endpoint: Endpoint; hosts: string[] }>>> = [];
   private networkStale = true;
+  private readonly timeListeners: Array<() => Promise<void>> = [];
 
   private constructor(
     readonly environment: DirectoryEnvironment,
@@ -249,6 +263,17 @@ export class ExchangeSimulation {
     const proxy = this.network.appliance(name);
     if (!(proxy instanceof PreAuthenticatingReverseProxy)) throw new InputError(`"${name}" is not a reverse proxy of this scenario`, { value: name });
     return proxy;
+  }
+
+  /** Called after time passes (what happens on a schedule: presence recovery, EWS status notifications). */
+  onTimePassed(listener: () => Promise<void>): void {
+    this.timeListeners.push(listener);
+  }
+
+  /** Moves the virtual clock forward, then lets scheduled work run. */
+  async passTime(ms: number): Promise<void> {
+    this.clock.advance(ms);
+    for (const l of this.timeListeners) await l();
   }
 
   browser(name: string, user: BrowserUser): SimulatedBrowser {

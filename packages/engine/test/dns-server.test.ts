@@ -209,3 +209,17 @@ test('close() frees the port: it can be bound again, and a second server starts 
     await second.close();
   }
 });
+
+test('A records answer a real resolve4; a name without one is NXDOMAIN or ENODATA', async () => {
+  dns.reset();
+  dns.addA('owa.apps.local', '192.168.1.100');
+  dns.addA('OWA.apps.local.', '192.168.1.100');
+  dns.addA('owa.apps.local', '192.168.1.101');
+  assert.deepEqual(await dns.resolveA('owa.apps.local'), { found: true, addresses: ['192.168.1.100', '192.168.1.101'] });
+  assert.deepEqual(await dns.resolveA('email.apps.local'), { found: false, code: 'ENOTFOUND' });
+  dns.addTxt('txt.apps.local', 'x');
+  assert.deepEqual(await dns.resolveA('txt.apps.local'), { found: false, code: 'ENODATA' });
+  assert.throws(() => dns.addA('owa.apps.local', '192.168.1.300'), /not an IPv4 address/);
+  dns.removeA('owa.apps.local');
+  assert.equal((await dns.resolveA('owa.apps.local')).found, false);
+});

@@ -78,14 +78,20 @@ export interface CertificateInfo {
   selfSigned: boolean;
 }
 
-/** Issues an X.509 v3 certificate for the key with `keyLabel`: self-signed unless `issuer` is given (then signed by the issuer's key and carrying the issuer's subject). RSASSA-PKCS1-v1_5 with SHA-256. `ca: true` sets basicConstraints cA. `dnsNames` go to subjectAltName. */
+/**
+ * Issues an X.509 v3 certificate for the key with `keyLabel`: self-signed unless `issuer` is given (then signed by the issuer's key and carrying the issuer's subject). RSASSA-PKCS1-v1_5 with SHA-256. `ca: true` sets basicConstraints cA. `dnsNames` and `ipAddresses` go to one subjectAltName.
+ * `omitBasicConstraints` leaves the extension out altogether, as IIS's self-signed certificate does; `serverAuth` adds extendedKeyUsage serverAuth, as a web server's identity certificate carries.
+ */
 export async function issueCertificate(options: {
   subject: string;
   keyLabel: string;
   notBefore: Date;
   notAfter: Date;
   dnsNames?: string[];
+  ipAddresses?: string[];
   ca?: boolean;
+  omitBasicConstraints?: boolean;
+  serverAuth?: boolean;
   issuer?: { certificate: CertificateInfo; keyLabel: string };
 }): Promise<CertificateInfo> {
   const own = await keyPair(options.keyLabel);
@@ -108,7 +114,7 @@ export async function issueCertificate(options: {
   const issuerSpki = signerKeys.publicKey.export({ type: 'spki', format: 'der' });
   const ca = options.ca === true;
   const extensions: x509.Extension[] = [
-    new x509.BasicConstraintsExtension(ca, undefined, true),
+    ...(options.omitBasicConstraints ? [] : [new x509.BasicConstraintsExtension(ca, undefined, true)]),
     new x509.KeyUsagesExtension(
       ca
         ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature
@@ -119,9 +125,12 @@ export async function issueCertificate(options: {
     await x509.SubjectKeyIdentifierExtension.create(spki),
     await x509.AuthorityKeyIdentifierExtension.create(issuerSpki),
   ];
-  if (options.dnsNames?.length) {
-    extensions.push(new x509.SubjectAlternativeNameExtension(options.dnsNames.map((value) => ({ type: 'dns' as const, value }))));
-  }
+  const altNames: x509.JsonGeneralName[] = [
+    ...(options.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
+    ...(options.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
+  ];
+  if (altNames.length) extensions.push(new x509.SubjectAlternativeNameExtension(altNames));
+  if (options.serverAuth) extensions.push(new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]));
   // Positive, non-zero leading byte: a 16-byte serial as public CAs issue them.
   const serial = randomBytes(16);
   serial[0] = (serial[0]! & 0x7f) | 0x40;

@@ -162,7 +162,6 @@ export class Federation {
 
 export class OrganizationFederation {
   readonly certificates = new Map<string, StoredCertificate>();
-  readonly mailboxes = new MailboxContent();
   readonly events: EventLogEntry[] = [];
   /** How far the servers' local clock is ahead of GMT (a certificate they make is dated in local time). */
   timeZoneOffsetMinutes = 0;
@@ -183,6 +182,11 @@ export class OrganizationFederation {
 
   get name(): string {
     return this.org.layout.organizationName;
+  }
+
+  /** The organization's mailbox content (shared with the other areas). */
+  get mailboxes(): MailboxContent {
+    return this.org.calendars;
   }
 
   get shellHost(): string {

@@ -13,6 +13,8 @@ export interface Calendar {
   events: CalendarEvent[];
   /** The Default user's right on the Calendar folder: AvailabilityOnly unless someone changes it. */
   defaultPermission: CalendarPermission;
+  /** The folder's name, in the language of the client that first opened the mailbox ("Kalender" in German). */
+  folderName: string;
 }
 
 export class MailboxContent {
@@ -22,10 +24,33 @@ export class MailboxContent {
     const key = address.toLowerCase();
     let c = this.calendars.get(key);
     if (!c) {
-      c = { events: [], defaultPermission: 'AvailabilityOnly' };
+      c = { events: [], defaultPermission: 'AvailabilityOnly', folderName: 'Calendar' };
       this.calendars.set(key, c);
     }
     return c;
+  }
+
+  /** Adds items to a calendar and tells whoever watches it (notification subscriptions). */
+  addEvents(address: string, events: readonly CalendarEvent[]): void {
+    this.calendar(address).events.push(...events);
+    this.changed(address);
+  }
+
+  /** Renames the calendar folder (Outlook.exe /resetfoldernames in another language). */
+  renameFolder(address: string, name: string): void {
+    this.calendar(address).folderName = name;
+    this.changed(address);
+  }
+
+  /** Called with the address of every calendar that changes. */
+  onChange(listener: (address: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private readonly listeners: Array<(address: string) => void> = [];
+
+  private changed(address: string): void {
+    for (const l of this.listeners) l(address.toLowerCase());
   }
 }
 

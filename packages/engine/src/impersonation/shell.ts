@@ -11,6 +11,12 @@ import { asBoolean, asString, bindParameters, parseShell, type ShellValue } from
 import type { ExchangeOrganization } from '../simulation';
 import type { Impersonation } from './impersonation';
 import { IMPERSONATION_RIGHTS } from './impersonation';
+import { EXTENDED_RIGHTS, ATTR } from '../directory/schema';
+import { parseSddl } from '../directory/security';
+import { present } from '../directory/filter';
+
+/** Every extended right Add-ADPermission takes here: impersonation's, and the mailbox rights a presence gateway needs. */
+const AD_RIGHTS: Record<string, string> = { ...IMPERSONATION_RIGHTS, 'Receive-As': EXTENDED_RIGHTS.receiveAs, 'Send-As': EXTENDED_RIGHTS.sendAs };
 import { getManagementRoleAssignments, newManagementRoleAssignment, newManagementScope, removeManagementRoleAssignment } from './rbac';
 
 export interface ImpersonationShellOutput {
@@ -38,8 +44,8 @@ function records(list: Array<Record<string, string>>): ImpersonationShellOutput 
 
 function extendedRight(p: Map<string, ShellValue>, cmdlet: string): string {
   const written = asString(p.get('ExtendedRights'), cmdlet, 'ExtendedRights');
-  const name = Object.keys(IMPERSONATION_RIGHTS).find((k) => k.toLowerCase() === written.toLowerCase());
-  if (!name) throw new InputError(`${cmdlet} -ExtendedRights "${written}" is not an impersonation right; accepted: ${acceptedList(Object.keys(IMPERSONATION_RIGHTS))}`, { field: 'ExtendedRights', value: written, accepted: Object.keys(IMPERSONATION_RIGHTS) });
+  const name = Object.keys(AD_RIGHTS).find((k) => k.toLowerCase() === written.toLowerCase());
+  if (!name) throw new InputError(`${cmdlet} -ExtendedRights "${written}" is not an extended right modelled here; accepted: ${acceptedList(Object.keys(AD_RIGHTS))}`, { field: 'ExtendedRights', value: written, accepted: Object.keys(AD_RIGHTS) });
   return name;
 }
 
@@ -86,6 +92,64 @@ const CMDLETS: Record<string, Cmdlet> = {
       return { output: records(found.map((m) => ({ Name: m.alias, PrimarySmtpAddress: m.primarySmtpAddress, Database: m.database }))), piped: { kind: 'identities', names: found.map((m) => m.alias) } };
     },
   },
+  'Get-StorageGroup': {
+    parameters: ['Identity', 'Server'],
+    positional: ['Identity'],
+    async run(p, { org }) {
+      const server = opt(p, 'Get-StorageGroup', 'Server');
+      const only = opt(p, 'Get-StorageGroup', 'Identity');
+      const groups = org.writer.planner.storageGroups().filter((g) => (!server || g.server.toLowerCase() === server.toLowerCase()) && (!only || [g.name, `${g.server}\\${g.name}`].some((n) => n.toLowerCase() === only.toLowerCase())));
+      return { output: records(groups.map((g) => ({ Identity: `${g.server}\\${g.name}`, Server: g.server }))), piped: { kind: 'identities', names: groups.map((g) => `${g.server}\\${g.name}`) } };
+    },
+  },
+  'Get-ADPermission': {
+    parameters: ['Identity', 'User'],
+    positional: ['Identity'],
+    async run(p, { org }) {
+      const target = org.writer.planner.rightsTarget(asString(p.get('Identity'), 'Get-ADPermission', 'Identity'));
+      const user = opt(p, 'Get-ADPermission', 'User');
+      const only = user ? org.writer.planner.principal(user).sid.toUpperCase() : undefined;
+      const entry = (await org.directory.lookup(target.dn, present(ATTR.objectClass), 'base', [ATTR.securityDescriptor]))[0];
+      const aces = parseSddl(entry?.get(ATTR.securityDescriptor) ?? 'D:').aces.filter((a) => !only || a.trustee.toUpperCase() === only);
+      const nameOfRight = (guid: string) => Object.entries(AD_RIGHTS).find(([, g]) => g === guid)?.[0] ?? guid;
+      const out = aces.map((a) => ({ Identity: `${org.layout.netbiosName}\\${target.name}`, User: accountName(org, a.trustee), Deny: a.type.endsWith('D') ? 'True' : 'False', Inherited: 'False', Rights: nameOfRight(a.objectGuid) }));
+      return { output: records(out) };
+    },
+  },
+  'Get-MailboxPermission': {
+    parameters: ['Identity', 'User'],
+    positional: ['Identity'],
+    async run(p, { org }) {
+      // The store's view: a Receive-As on the database or storage group shows as inherited FullAccess, once it has flowed down.
+      const identity = asString(p.get('Identity'), 'Get-MailboxPermission', 'Identity');
+      const target = org.writer.planner.rightsTarget(identity);
+      const mailbox = [...org.writer.planner.mailboxes.values()].find((m) => m.dn === target.dn);
+      if (!mailbox) throw new InputError(`${identity} is not a mailbox`, { field: 'Identity', value: identity });
+      const user = opt(p, 'Get-MailboxPermission', 'User');
+      const only = user ? org.writer.planner.principal(user).sid.toUpperCase() : undefined;
+      const database = org.writer.planner.databases.get(mailbox.database.toLowerCase())!;
+      const containers = [database.dn, database.dn.split(/(?<!\\),/).slice(1).join(',')].filter((dn) => /^CN=/i.test(dn) && !/^CN=Databases,/i.test(dn));
+      const out: Array<Record<string, string>> = [];
+      for (const dn of containers) {
+        const entry = (await org.directory.lookup(dn, present(ATTR.objectClass), 'base', [ATTR.securityDescriptor]))[0];
+        for (const a of parseSddl(entry?.get(ATTR.securityDescriptor) ?? 'D:').aces) {
+          if (a.objectGuid !== EXTENDED_RIGHTS.receiveAs || (only && a.trustee.toUpperCase() !== only)) continue;
+          if (!org.storePermissions.flowed(dn, a.trustee)) continue;
+          const who = accountName(org, a.trustee);
+          if (out.some((r) => r.User === who)) continue;
+          out.push({ Identity: `${org.layout.forestDomain}/Users/${mailbox.displayName ?? mailbox.alias}`, User: who, AccessRights: '{FullAccess}', IsInherited: 'True', Deny: a.type.endsWith('D') ? 'True' : 'False' });
+        }
+      }
+      return { output: records(out) };
+    },
+  },
+  'Format-Table': {
+    parameters: ['AutoSize', 'Property'],
+    positional: ['Property'],
+    async run() {
+      return {};
+    },
+  },
   'Add-ADPermission': {
     validate: (p) => void extendedRight(p, 'Add-ADPermission'),
     parameters: PERMISSION,
@@ -96,7 +160,7 @@ const CMDLETS: Record<string, Cmdlet> = {
       const deny = p.has('Deny') ? asBoolean(p.get('Deny'), 'Add-ADPermission', 'Deny') : false;
       const out: Array<Record<string, string>> = [];
       for (const identity of identities(p, 'Add-ADPermission', input)) {
-        await org.writer.setExtendedRight(identity, user, IMPERSONATION_RIGHTS[right], !deny);
+        await org.writer.setExtendedRight(identity, user, AD_RIGHTS[right], !deny);
         out.push({ Identity: identity, User: user, Deny: deny ? 'True' : 'False', ExtendedRights: right });
       }
       return { output: records(out) };
@@ -110,7 +174,7 @@ const CMDLETS: Record<string, Cmdlet> = {
       const right = extendedRight(p, 'Remove-ADPermission');
       const user = asString(p.get('User'), 'Remove-ADPermission', 'User');
       const deny = p.has('Deny') ? asBoolean(p.get('Deny'), 'Remove-ADPermission', 'Deny') : false;
-      for (const identity of identities(p, 'Remove-ADPermission', input)) await org.writer.removeExtendedRight(identity, user, IMPERSONATION_RIGHTS[right], !deny);
+      for (const identity of identities(p, 'Remove-ADPermission', input)) await org.writer.removeExtendedRight(identity, user, AD_RIGHTS[right], !deny);
       return {};
     },
   },
@@ -188,6 +252,14 @@ function rightsText(v: ShellValue | undefined, cmdlet: string): string {
   return asString(v, cmdlet, 'AccessRights');
 }
 
+/** DOMAIN\name of a SID the planner knows, or the SID. */
+function accountName(org: ExchangeOrganization, sid: string): string {
+  const p = org.writer.planner;
+  const all = [...p.accounts.values(), ...p.groups.values(), ...[...p.mailboxes.values()].map((m) => ({ name: m.alias, sid: m.sid }))];
+  const found = all.find((a) => a.sid.toUpperCase() === sid.toUpperCase());
+  return found ? `${org.layout.netbiosName}\\${found.name}` : sid;
+}
+
 /** The cmdlets this shell runs, for the step layer to route a script here. */
 export const IMPERSONATION_CMDLETS: readonly string[] = Object.keys(CMDLETS);
 
@@ -215,7 +287,8 @@ export async function runImpersonationShell(text: string, org: ExchangeOrganizat
       try {
         const result = await stage.cmdlet.run(stage.params, { org, impersonation }, piped);
         piped = result.piped ?? { kind: 'none' };
-        last = result.output ?? { records: [], lines: [] };
+        // Format-Table only formats what came before it.
+        if (stage.canonical !== 'Format-Table') last = result.output ?? { records: [], lines: [] };
       } catch (e) {
         throw placed(e, `${stage.canonical} (line ${stage.inv.line})`);
       }

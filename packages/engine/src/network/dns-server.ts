@@ -124,6 +124,8 @@ export class LoopbackDnsServer {
   private readonly txt = new Map<string, string[]>();
   /** Names that exist without (or besides) TXT records. */
   private readonly names = new Set<string>();
+  /** IPv4 addresses by lower-case name (A records: the presence gateway's name is looked up here). */
+  private readonly a = new Map<string, string[]>();
   private readonly connections = new Set<TcpSocket>();
   private readonly resolver: Resolver;
   private answered = 0;
@@ -218,10 +220,34 @@ export class LoopbackDnsServer {
     this.names.add(normalizeName(name));
   }
 
+  /** Adds an A record (an IPv4 address for a name); adding one it already has changes nothing. */
+  addA(name: string, address: string): void {
+    const key = normalizeName(name);
+    if (!isIpv4(address)) throw new Error(`"${address}" is not an IPv4 address such as 192.168.1.100`);
+    const values = this.a.get(key);
+    if (!values) this.a.set(key, [address]);
+    else if (!values.includes(address)) values.push(address);
+  }
+
+  /** Removes a name's A records. */
+  removeA(name: string): void {
+    this.a.delete(normalizeName(name));
+  }
+
   /** Forgets every record and name (between scenarios). */
   reset(): void {
     this.txt.clear();
     this.names.clear();
+    this.a.clear();
+  }
+
+  /** Looks a name's A records up with a real query, as resolveTxt does. */
+  async resolveA(name: string): Promise<{ found: true; addresses: string[] } | { found: false; code: string }> {
+    try {
+      return { found: true, addresses: await this.resolver.resolve4(name) };
+    } catch (error) {
+      return { found: false, code: errorCode(error) };
+    }
   }
 
   /**
@@ -249,10 +275,11 @@ export class LoopbackDnsServer {
   }
 
   private exists(name: string): boolean {
-    if (this.txt.has(name) || this.names.has(name)) return true;
+    if (this.txt.has(name) || this.names.has(name) || this.a.has(name)) return true;
     // An ancestor of a name that exists exists too (an empty non-terminal).
     const suffix = `.${name}`;
     for (const known of this.txt.keys()) if (known.endsWith(suffix)) return true;
+    for (const known of this.a.keys()) if (known.endsWith(suffix)) return true;
     for (const known of this.names) if (known.endsWith(suffix)) return true;
     return false;
   }
@@ -290,6 +317,18 @@ export class LoopbackDnsServer {
         );
       }
     }
+    const wantsA = question.type === Packet.TYPE.A || question.type === Packet.TYPE.ANY;
+    if (wantsA && wantsIn) {
+      for (const address of this.a.get(name) ?? []) {
+        response.answers.push(Packet.createResourceFromQuestion(question, { type: Packet.TYPE.A, class: Packet.CLASS.IN, ttl: 0, address }));
+      }
+    }
     return response;
   }
+}
+
+/** A dotted-quad IPv4 address, each part 0–255 without leading zeros. */
+export function isIpv4(text: string): boolean {
+  const parts = text.split('.');
+  return parts.length === 4 && parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255);
 }

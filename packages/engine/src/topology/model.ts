@@ -95,6 +95,7 @@ export interface DeclaredDatabase {
 }
 
 export interface DeclaredMailbox {
+  displayName?: string;
   alias: string;
   dn: string;
   userPrincipalName: string;

@@ -597,7 +597,7 @@ export class TopologyPlanner {
           attributes[ATTR.exchangeVersion] = msExchVersionOf(server.release)!;
         }
         adds.push({ dn, attributes });
-        declared.push({ alias: spec.alias, dn, userPrincipalName: upn, primarySmtpAddress: smtp, sid, database: database.name, password: spec.password });
+        declared.push({ alias: spec.alias, displayName, dn, userPrincipalName: upn, primarySmtpAddress: smtp, sid, database: database.name, password: spec.password });
       } catch (e) {
         throw e instanceof InputError ? e.at(i) : e;
       }
@@ -724,17 +724,36 @@ export class TopologyPlanner {
    * The object an extended right is set on, as Add-ADPermission -Identity names it: a server (its Exchange
    * server object), a mailbox database, or an account (its user object).
    */
-  rightsTarget(identity: string, field = 'Identity'): { kind: 'server' | 'database' | 'user'; name: string; dn: string } {
+  rightsTarget(identity: string, field = 'Identity'): { kind: 'server' | 'database' | 'storageGroup' | 'user'; name: string; dn: string } {
     const server = this.servers.get(identity.toLowerCase());
     if (server) return { kind: 'server', name: server.name, dn: server.dn };
     const database = this.databases.get(identity.toLowerCase());
     if (database) return { kind: 'database', name: database.name, dn: database.dn };
+    const groups = this.storageGroups().filter((g) => g.name.toLowerCase() === identity.toLowerCase() || `${g.server}\\${g.name}`.toLowerCase() === identity.toLowerCase());
+    if (groups.length > 1) {
+      throw new InputError(`"${identity}" names a storage group on ${groups.length} servers; write SERVER\\${identity} (${groups.map((g) => `${g.server}\\${g.name}`).join(', ')})`, { field, value: identity });
+    }
+    if (groups.length === 1) return { kind: 'storageGroup', name: `${groups[0].server}\\${groups[0].name}`, dn: groups[0].dn };
+    const byDisplayName = [...this.mailboxes.values()].find((m) => m.displayName?.toLowerCase() === identity.toLowerCase());
+    if (byDisplayName) return { kind: 'user', name: byDisplayName.alias, dn: byDisplayName.dn };
     try {
       const p = this.principal(identity, field);
       return { kind: 'user', name: p.name, dn: p.dn };
     } catch {
-      throw unknownName('a server, mailbox database or account', identity, [...this.serverNames(), ...[...this.databases.values()].map((d) => d.name), ...[...this.accounts.values()].map((a) => a.name), ...[...this.mailboxes.values()].map((m) => m.alias)], field);
+      throw unknownName('a server, storage group, mailbox database or account', identity, [...this.serverNames(), ...this.storageGroups().map((g) => `${g.server}\\${g.name}`), ...[...this.databases.values()].map((d) => d.name), ...[...this.accounts.values()].map((a) => a.name), ...[...this.mailboxes.values()].map((m) => m.alias)], field);
     }
+  }
+
+  /** The storage groups of the Exchange 2003 and 2007 mailbox servers (each has its First Storage Group). */
+  storageGroups(): Array<{ name: string; server: string; dn: string }> {
+    const out: Array<{ name: string; server: string; dn: string }> = [];
+    for (const d of this.databases.values()) {
+      const parent = d.dn.split(/(?<!\\),/).slice(1).join(',');
+      if (!/,CN=InformationStore,/i.test(parent)) continue;
+      const name = parent.split(/(?<!\\),/)[0].replace(/^CN=/i, '');
+      if (!out.some((g) => g.dn.toLowerCase() === parent.toLowerCase())) out.push({ name, server: d.server, dn: parent });
+    }
+    return out;
   }
 
   /** Add-ADPermission -ExtendedRights (allow), or -Deny: one ACE more in the target's security descriptor. */
@@ -861,8 +880,14 @@ function sameUrl(a: string, b: string): boolean {
 export class TopologyWriter {
   readonly planner = new TopologyPlanner();
   private readonly changeListeners = new Set<() => void>();
+  private readonly rightListeners = new Set<(e: { target: ReturnType<TopologyPlanner['rightsTarget']>; trusteeSid: string; rightsGuid: string; allow: boolean }) => void>();
 
   constructor(private readonly target: DirectoryTarget) {}
+
+  /** Called after Add-ADPermission wrote an extended right (the store notes when a container's right was given). */
+  onExtendedRight(listener: (e: { target: ReturnType<TopologyPlanner['rightsTarget']>; trusteeSid: string; rightsGuid: string; allow: boolean }) => void): void {
+    this.rightListeners.add(listener);
+  }
 
   onChange(listener: () => void): void {
     this.changeListeners.add(listener);
@@ -945,6 +970,7 @@ export class TopologyWriter {
     const entry = await this.target.directory.read(target.dn, present(ATTR.objectClass), [ATTR.securityDescriptor]);
     const current = entry?.get(ATTR.securityDescriptor) ?? 'D:';
     await this.apply(this.planner.planExtendedRight(target.dn, principal.sid, rightsGuid, allow, current));
+    for (const l of this.rightListeners) l({ target, trusteeSid: principal.sid, rightsGuid, allow });
   }
 
   /** Applies a plan built elsewhere (federation objects): same all-or-nothing write, same change notice. */
