@@ -73,6 +73,13 @@ Given(/^"([^"]+)" is uploaded to (\S+) as "Presence Engine - Trust"$/, async fun
   });
 });
 
+Given(/^"([^"]+)" is deleted from (\S+)'s "Presence Engine - Trust"$/, async function (this: ScenarioWorld, name: string, server: string) {
+  await located(this.locator, async () => {
+    const s = await pe(this, server);
+    if (!s.trust.delete(name)) throw new InputError(`"${name}" is not in ${server}'s Presence Engine - Trust`, { value: name, accepted: [...s.trust.keys()] });
+  });
+});
+
 Given(/^the Presence Engine parameter "([^"]+)" of (\S+) is (\d+)$/, async function (this: ScenarioWorld, name: string, server: string, value: string) {
   await located(this.locator, async () => {
     const params = presenceApi().PRESENCE_ENGINE_PARAMETERS as Record<string, { min: number; max: number; unit: string }>;
@@ -139,7 +146,7 @@ Then(/^(\S+)'s contacts see "([^"]+)"$/, async function (this: ScenarioWorld, us
   const s = await pe(this);
   const u = (await presenceOf(this)).user(s, user);
   const seen = s.presenceOf(u);
-  expect(`${seen.shown}${u.lastError ? ` (the PE's last error: ${u.lastError})` : ''}`).toBe(shown);
+  if (seen.shown !== shown) throw new Error(`${user}'s contacts see "${seen.shown}", not "${shown}"${u.lastError ? `; the PE's last error: ${u.lastError}` : ''}`);
 });
 
 Then(/^the tooltip over (\S+) reads "([^"]+)"$/, async function (this: ScenarioWorld, user: string, text: string) {

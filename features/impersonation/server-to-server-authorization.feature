@@ -160,6 +160,6 @@ Feature: Exchange 2007 server-to-server authorization: the five conditions
       Add-ADPermission -Identity CAS01 -User CONTOSO\svc-portal -ExtendedRights ms-Exch-EPI-Impersonation
       Add-ADPermission -Identity CAS01 -User CONTOSO\svc-portal -ExtendedRights ms-Exch-Impersonate
       """
-    Then the command fails saying "is not an impersonation right; accepted: ms-Exch-EPI-Impersonation, ms-Exch-EPI-May-Impersonate"
+    Then the command fails saying "is not an extended right modelled here; accepted: ms-Exch-EPI-Impersonation, ms-Exch-EPI-May-Impersonate, Receive-As, Send-As"
     When alice signs in to PORTAL01 and calls GetFolder Inbox
     Then EWS refuses the request with the fault ErrorImpersonationDenied

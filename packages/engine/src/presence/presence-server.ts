@@ -359,7 +359,7 @@ export class PresenceServer implements Endpoint {
       if (response.status === 401) {
         const offered = response.headers.get('www-authenticate') ?? '';
         if (!offered) return { ok: false, line: `401 ${STATUS_TEXT[401]}`, status: 401 };
-        const schemes = offered.split(/,\s*(?=[A-Za-z]+(?:\s|$))/).map((c) => c.trim().split(/\s+/)[0].toLowerCase());
+        const schemes = offered.split(/,\s*(?=[A-Za-z]+(?:\s|,|$))/).map((c) => c.trim().split(/\s+/)[0].toLowerCase());
         if (schemes.includes('basic') && !credentialsSent) {
           credentialsSent = true;
           continue;
