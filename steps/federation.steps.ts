@@ -169,11 +169,9 @@ Given(/^(\S+@\S+)'s calendar (?:holds|has):$/, async function (this: ScenarioWor
       return { start, end, busyType: (row.oneOf('BusyType', federationApi().BUSY_TYPES) ?? 'Busy') as BusyType, subject: row.get('Subject'), location: row.get('Location'), isPrivate: row.boolean('Private') ?? false };
     });
     // Any organization of the scenario whose directory knows the address (calendars are not federation's alone).
-    for (const org of this.sim.organizations) {
-      const user = org.name ? await org.directory.findUserByLogonName(address) : undefined;
-      if (user?.homeMdbDn) return org.calendars.addEvents(user.primarySmtpAddress, events);
-    }
-    throw new InputError(`${address} is not the address of a mailbox in any organization of this scenario`, { value: address });
+    const owner = await this.sim.mailboxOwner(address);
+    if (!owner) throw new InputError(`${address} is not the address of a mailbox in any organization of this scenario`, { value: address });
+    owner.org.calendars.addEvents(owner.user.primarySmtpAddress, events);
   });
 });
 

@@ -14,6 +14,12 @@ async function pe(world: ScenarioWorld, name?: string) {
   return (await presenceOf(world)).presenceServer(name);
 }
 
+async function mailboxOwner(world: ScenarioWorld, address: string) {
+  const owner = await world.sim.mailboxOwner(address);
+  if (!owner) throw new InputError(`${address} is not the address of a mailbox in any organization of this scenario`, { value: address });
+  return owner;
+}
+
 // ---- the presence server ----
 
 Given(/^the Cisco Unified Presence (\S+) server (\S+) at (\S+) \((\S+)\)$/, async function (this: ScenarioWorld, version: string, name: string, fqdn: string, address: string) {
@@ -240,10 +246,8 @@ Given(/^(\S+) has had Receive-As on "([^"]+)" for a day$/, async function (this:
 When(/^(\S+@\S+)'s calendar folder is renamed "([^"]+)"(?: .*)?$/, async function (this: ScenarioWorld, address: string, name: string) {
   await located(this.locator, async () => {
     const p = await presenceOf(this);
-    for (const org of this.sim.organizations) {
-      const user = org.name ? await org.directory.findUserByLogonName(address) : undefined;
-      if (user) org.calendars.renameFolder(user.primarySmtpAddress, name);
-    }
+    const owner = await mailboxOwner(this, address);
+    owner.org.calendars.renameFolder(owner.user.primarySmtpAddress, name);
     await p.settle();
   });
 });
@@ -251,10 +255,8 @@ When(/^(\S+@\S+)'s calendar folder is renamed "([^"]+)"(?: .*)?$/, async functio
 When(/^a meeting is added to (\S+@\S+)'s calendar from (\S+) to (\S+)$/, async function (this: ScenarioWorld, address: string, start: string, end: string) {
   await located(this.locator, async () => {
     const p = await presenceOf(this);
-    for (const org of this.sim.organizations) {
-      const user = org.name ? await org.directory.findUserByLogonName(address) : undefined;
-      if (user) org.calendars.addEvents(user.primarySmtpAddress, [{ start: new Date(start), end: new Date(end), busyType: 'Busy', subject: 'Meeting' }]);
-    }
+    const owner = await mailboxOwner(this, address);
+    owner.org.calendars.addEvents(owner.user.primarySmtpAddress, [{ start: new Date(start), end: new Date(end), busyType: 'Busy', subject: 'Meeting' }]);
     await p.settle();
   });
 });

@@ -10,7 +10,7 @@ import { ClientAccessServer } from './redirection/client-access-server';
 import { LegacyExchangeServer } from './redirection/legacy-servers';
 import { PreAuthenticatingReverseProxy, type PublishingRule } from './redirection/reverse-proxy';
 import { InputError, unknownName } from './errors';
-import { ExchangeDirectory, TopologyCache, type ServerView } from './topology/reader';
+import { ExchangeDirectory, TopologyCache, type MailboxUserView, type ServerView } from './topology/reader';
 import { ForestLayout } from './topology/layout';
 import { TopologyWriter, type NamingContexts } from './topology/writer';
 import { MailboxContent } from './federation/mailbox-content';
@@ -172,6 +172,15 @@ export class ExchangeSimulation {
   /** The organization holding a server of this name. */
   organizationOfServer(name: string): ExchangeOrganization | undefined {
     return this.organizations.find((o) => o.writer.planner.servers.has(name.toLowerCase()));
+  }
+
+  /** The organization whose directory holds a mailbox with this address (or logon name), and the mailbox's user. */
+  async mailboxOwner(address: string): Promise<{ org: ExchangeOrganization; user: MailboxUserView } | undefined> {
+    for (const org of this.organizations) {
+      const user = org.name ? await org.directory.findUserByLogonName(address) : undefined;
+      if (user?.homeMdbDn) return { org, user };
+    }
+    return undefined;
   }
 
   /** Adds endpoints that are not Exchange servers of an organization (the federation gateway), registered with the rest. */

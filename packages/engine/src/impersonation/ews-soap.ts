@@ -300,7 +300,8 @@ export interface EwsItem {
   location?: string;
 }
 
-function statusXml(s: EwsResponseStatus): string {
+/** MessageText, ResponseCode and DescriptiveLinkKey of a response message (presence's push messages use it too). */
+export function statusXml(s: EwsResponseStatus): string {
   const ok = s.responseCode === 'NoError';
   // Exchange writes MessageText and DescriptiveLinkKey only on a message that is not NoError.
   return (
@@ -325,7 +326,7 @@ function responseEnvelope(operation: string, messages: string[], options: EwsMes
   return envelope(`<m:${operation}Response${EWS_XMLNS}><m:ResponseMessages>${messages.join('')}</m:ResponseMessages></m:${operation}Response>`, options.headers);
 }
 
-function messageXml(operation: string, s: EwsResponseStatus, content: string): string {
+export function messageXml(operation: string, s: EwsResponseStatus, content: string): string {
   return `<m:${operation}ResponseMessage ResponseClass="${escapeAttr(s.responseClass)}">${statusXml(s)}${content}</m:${operation}ResponseMessage>`;
 }
 

@@ -34,6 +34,7 @@ import {
   textOf,
 } from '../federation/soap';
 import type { EwsMessageOptions, EwsResponseStatus, ResponseClass } from '../impersonation/ews-soap';
+import { messageXml } from '../impersonation/ews-soap';
 
 /** Content type of every EWS request and response, push notifications included. */
 export const EWS_CONTENT_TYPE = 'text/xml; charset=utf-8';
@@ -189,16 +190,6 @@ function readObjectId(el: Element, what: string): EwsObjectId {
 
 const RESPONSE_CLASSES: readonly ResponseClass[] = ['Success', 'Warning', 'Error'];
 
-/** MessageText, ResponseCode, DescriptiveLinkKey as Exchange writes them (the first and last only when not NoError). */
-function statusXml(s: EwsResponseStatus): string {
-  const ok = s.responseCode === 'NoError';
-  return (
-    (ok ? '' : textElement('m:MessageText', s.messageText ?? '')) +
-    textElement('m:ResponseCode', s.responseCode) +
-    (ok ? '' : '<m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>')
-  );
-}
-
 function readStatus(message: Element, what: string): EwsResponseStatus {
   const out: EwsResponseStatus = {
     responseClass: parseEnum(message.getAttribute('ResponseClass') ?? '', RESPONSE_CLASSES, `${describe(message)} ResponseClass`, what),
@@ -209,9 +200,6 @@ function readStatus(message: Element, what: string): EwsResponseStatus {
   return out;
 }
 
-function messageXml(operation: string, s: EwsResponseStatus, content: string): string {
-  return `<m:${operation}ResponseMessage ResponseClass="${escapeAttr(s.responseClass)}">${statusXml(s)}${content}</m:${operation}ResponseMessage>`;
-}
 
 /** `<m:{element}><m:ResponseMessages>…</m:ResponseMessages></m:{element}>` in an envelope. */
 function responseEnvelope(element: string, messages: readonly string[], options: EwsMessageOptions): string {

@@ -16,7 +16,7 @@ import {
   newMakecertSelfSignedCertificate,
   type IssuedCertificate,
 } from './certificates';
-import { AUTHENTICATION_FORMS, AUTHENTICATION_STANDARD, ExchangeSide, PresenceExchangeEndpoint, type ExchangeVdirAuthentication } from './exchange-side';
+import { AUTHENTICATION_FORMS, AUTHENTICATION_STANDARD, ExchangeSide, PresenceExchangeEndpoint } from './exchange-side';
 import { PresenceServer, PRESENCE_SERVER_VERSIONS, type CupsUser } from './presence-server';
 import { notifyDatagram } from './webdav';
 
@@ -177,13 +177,7 @@ export class Presence {
   /** A CUPS user; CUPS's mail ID defaults to her mailbox's primary SMTP address. */
   async addUser(server: PresenceServer, spec: { id: string; email?: string; calendaring?: boolean; showCalendar?: boolean }): Promise<CupsUser> {
     if (server.users.has(spec.id.toLowerCase())) throw new InputError(`the user ${spec.id} is already on ${server.name}`, { field: 'User', value: spec.id });
-    let email = spec.email;
-    if (!email) {
-      for (const org of this.sim.organizations) {
-        const found = org.name ? await org.directory.findUserByLogonName(spec.id) : undefined;
-        if (found) email = found.primarySmtpAddress;
-      }
-    }
+    const email = spec.email ?? (await this.sim.mailboxOwner(spec.id))?.user.primarySmtpAddress;
     if (!email) throw new InputError(`${spec.id} has no mailbox to take a mail ID from; give one in the Email column`, { field: 'User', value: spec.id });
     const user: CupsUser = { id: spec.id, email, calendaring: spec.calendaring ?? true, signedIn: false, showCalendar: spec.showCalendar ?? true, availability: 'Available', phone: 'Idle', subscription: 'none', statusEvents: 0 };
     server.users.set(spec.id.toLowerCase(), user);
@@ -258,5 +252,3 @@ export class Presence {
     return server?.address ?? this.side.addressOf(from) ?? '-';
   }
 }
-
-export type { ExchangeVdirAuthentication };
