@@ -224,7 +224,7 @@ When(/^the Exchange administrator runs "iisreset \/noforce" on (\S+)$/, async fu
 
 Given(/^(\S+) has no ISAPI Extensions$/, async function (this: ScenarioWorld, server: string) {
   await located(this.locator, async () => {
-    (await (await presenceOf(this)).iisOf(server)).isapiExtensions = false;
+    await (await presenceOf(this)).removeIsapiExtensions(server);
   });
 });
 

@@ -188,3 +188,22 @@ Feature: When calendar presence does not work: the Presence Engine log
       """
       %UC_-3-PECalendarConnectionLoss: %[UNKNOWN_PARAMNAME:PEAlarmMessage=owa.apps.local:443 Connection timed out; Could not read status line: connection timed out][ClusterID=StandAloneCluster
       """
+
+  Scenario: OWA over HTTP only: the presence server talks to Exchange over HTTPS, so it cannot connect
+    Given CAS01 has no HTTPS certificate
+    When jdoe signs in to CUPC on CUPS01
+    Then jdoe's contacts see "Available"
+    And the Presence Engine log of CUPS01 has a line containing:
+      """
+      jdoe@apps.local SUBSCRIBE 5 Connection failed; Could not connect to server: Connection refused
+      """
+
+  Scenario: Client Access and Mailbox on one server without ISAPI Extensions: 500
+    Given CAS01 has no ISAPI Extensions
+    When jdoe signs in to CUPC on CUPS01
+    Then jdoe's contacts see "Available"
+    And the Presence Engine log of CUPS01 has a line containing:
+      """
+      jdoe@apps.local SUBSCRIBE 500 Internal Server Error
+      """
+    And the IIS log of CAS01 has a line containing "SUBSCRIBE /exchange/jdoe@apps.local/Calendar - 443 APPS\cupsexch 192.168.1.50 Cisco+Presence+Engine 500 21 0"

@@ -196,7 +196,9 @@ export class ImpersonationEwsServer implements Endpoint {
       }
       const requested = asked.requestedView;
       const view: FreeBusyViewType = cap === 'FreeBusy' && (requested === 'Detailed' || requested === 'DetailedMerged') ? (requested === 'DetailedMerged' ? 'FreeBusyMerged' : 'FreeBusy') : requested;
-      answers.push({ responseClass: 'Success', responseCode: 'NoError', view: shapeView(calendarEvents(mailbox, calendar), view, asked.window, asked.mergedIntervalMinutes) });
+      // Items created over EWS, and the calendar a scenario declared for the organization (the one federation and presence read).
+      const events = [...calendarEvents(mailbox, calendar), ...this.context.org.calendars.calendar(user.primarySmtpAddress).events];
+      answers.push({ responseClass: 'Success', responseCode: 'NoError', view: shapeView(events, view, asked.window, asked.mergedIntervalMinutes) });
     }
     this.record('GetUserAvailability', actor.name, answers.find((a) => a.responseCode !== 'NoError')?.responseCode ?? 'NoError');
     return xml(getUserAvailabilityResponse(answers));

@@ -112,7 +112,9 @@ const CMDLETS: Record<string, Cmdlet> = {
       const entry = (await org.directory.lookup(target.dn, present(ATTR.objectClass), 'base', [ATTR.securityDescriptor]))[0];
       const aces = parseSddl(entry?.get(ATTR.securityDescriptor) ?? 'D:').aces.filter((a) => !only || a.trustee.toUpperCase() === only);
       const nameOfRight = (guid: string) => Object.entries(AD_RIGHTS).find(([, g]) => g === guid)?.[0] ?? guid;
-      const out = aces.map((a) => ({ Identity: `${org.layout.netbiosName}\\${target.name}`, User: accountName(org, a.trustee), Deny: a.type.endsWith('D') ? 'True' : 'False', Inherited: 'False', Rights: nameOfRight(a.objectGuid) }));
+      // A storage group is shown as SERVER\Storage Group (its name already says so); other objects by domain.
+      const identity = target.kind === 'storageGroup' ? target.name : `${org.layout.netbiosName}\\${target.name}`;
+      const out = aces.map((a) => ({ Identity: identity, User: accountName(org, a.trustee), Deny: a.type.endsWith('D') ? 'True' : 'False', Inherited: 'False', Rights: nameOfRight(a.objectGuid) }));
       return { output: records(out) };
     },
   },

@@ -21,7 +21,8 @@ import { checkExtendedRight, parseSddl, type AccessCheck } from '../directory/se
 import { cookieValue, parseForm, verifyUser } from '../redirection/http-auth';
 import { htmlResponse, errorPage } from '../redirection/pages';
 import { actingToken } from '../impersonation/authorization';
-import { ATTR } from '../directory/schema';
+import { ATTR, WELL_KNOWN } from '../directory/schema';
+import { NetworkError } from '../network/network';
 import { present } from '../directory/filter';
 import {
   WebDavProtocolError,
@@ -155,6 +156,8 @@ export interface PresenceEndpointContext {
 }
 
 const FORMS_POST = '/exchweb/bin/auth/owaauth.dll';
+/** Our name for the header that carries the user an Exprox request acts for (Exchange's own wire format is not documented). */
+const EXPROX_SID = 'x-exprox-actas-sid';
 const FORMS_COOKIE = 'cadata';
 
 type Caller = { ok: true; user: MailboxUserView; username: string } | { ok: false; response: Response; username?: string };
@@ -211,7 +214,7 @@ export class PresenceExchangeEndpoint implements Endpoint {
       this.log(request, ctx, 302);
       return new Response(null, { status: 302, statusText: 'Found', headers: { location: new URL('/owa/', url).toString() } });
     }
-    const caller = await this.authenticate(request, dir, ctx);
+    const caller = request.headers.has(EXPROX_SID) ? await this.exproxCaller(request, dir, ctx) : await this.authenticate(request, dir, ctx);
     if (!caller.ok) {
       this.log(request, ctx, caller.response.status, caller.username);
       return caller.response;
@@ -229,15 +232,15 @@ export class PresenceExchangeEndpoint implements Endpoint {
     }
     this.decide(ctx, 'presence.mailbox', true, `${address} is ${owner.alias}'s mailbox`);
     const mailboxServer = await this.mailboxServerOf(dir, owner);
-    if (mailboxServer && mailboxServer.name.toLowerCase() !== self.name.toLowerCase() && self.release.family === '2007') {
-      // Exprox: the Client Access server hands WebDAV to the mailbox server's IIS, which runs it as an ISAPI extension.
-      const backEnd = this.c.side.iisOf(mailboxServer);
-      if (!backEnd.isapiExtensions) {
-        this.decide(ctx, 'presence.isapi-extensions', false, `${mailboxServer.name}'s IIS has no ISAPI Extensions: it answers 500.21 (IsapiModule missing), the Client Access server answers 503`);
-        ctx.hop.notes.push(`${mailboxServer.name}: HTTP 500.21 Handler "ExchangeDAV" has a bad module "IsapiModule" in its module list`);
-        return respond(htmlResponse(errorPage('Service Unavailable', this.server), 503, {}), 0);
-      }
-      this.decide(ctx, 'presence.isapi-extensions', true, `proxied to ${mailboxServer.name}'s /exchange (ISAPI Extensions installed)`);
+    if (mailboxServer && mailboxServer.name.toLowerCase() !== self.name.toLowerCase()) {
+      if (self.release.family === '2007' && self.roles.includes('ClientAccess')) return respond(await this.exprox(request, url, mailboxServer, caller, ctx));
+      this.decide(ctx, 'presence.mailbox', false, `${owner.alias}'s mailbox is on ${mailboxServer.name}; only a Client Access server hands WebDAV on`);
+      return respond(htmlResponse(errorPage('Not Found', this.server), 404));
+    }
+    if (self.release.family === '2007' && !this.iis().isapiExtensions) {
+      // Exchange 2007's WebDAV (ExchangeDAV) is an ISAPI extension of the mailbox server's IIS 7.
+      this.decide(ctx, 'presence.isapi-extensions', false, `${self.name}'s IIS has no ISAPI Extensions role service: handler "ExchangeDAV" has a bad module "IsapiModule" (500.21)`);
+      return respond(htmlResponse(errorPage('Internal Server Error', this.server), 500), 21);
     }
     const access = await this.receiveAs(dir, caller.user, owner, ctx);
     if (!access) return respond(htmlResponse(errorPage('Unauthorized', this.server), 401), 3);
@@ -339,6 +342,60 @@ export class PresenceExchangeEndpoint implements Endpoint {
     ctx.hop.notes.push(`push subscription ${id} for ${outcome.user.primarySmtpAddress}'s calendar; notifications to ${asked.url} every ${asked.statusFrequencyMinutes} minutes at least`);
     this.log(request, ctx, 200, caller.userPrincipalName);
     return xml(ewsSubscribeResponse([{ responseClass: 'Success', responseCode: 'NoError', subscriptionId: id, watermark: 'AAAAAAAAAAE=' }]));
+  }
+
+  /**
+   * Exprox: an Exchange 2007 Client Access server hands WebDAV for a mailbox on another server to that
+   * server's /exchange, authenticating with its own Kerberos ticket and naming the user it acts for. A
+   * 5xx from the mailbox server (ISAPI Extensions missing) reaches the client as 503.
+   */
+  private async exprox(request: Request, url: URL, mailboxServer: ServerView, caller: { user: MailboxUserView }, ctx: RequestContext): Promise<Response> {
+    const dir = this.c.org.directory.withLog((r) => ctx.hop.searches.push(r));
+    if (mailboxServer.release.family === '2003') {
+      // Seed 000: a 2007 CAS reaches a 2003 back end's /exchange only as a member of Exchange Domain Servers.
+      const computer = await dir.computerAccount(this.c.server);
+      if (!computer || !(await dir.isMemberOfGroupNamed(computer.dn, WELL_KNOWN.exchangeDomainServers))) {
+        this.decide(ctx, 'presence.exprox', false, `${this.server} is not a member of ${WELL_KNOWN.exchangeDomainServers}, so it cannot reach ${mailboxServer.name}'s /exchange`);
+        return htmlResponse(errorPage('Not Found', this.server), 404);
+      }
+    }
+    const headers = new Headers();
+    for (const [k, v] of request.headers) if (!['authorization', 'cookie', 'host', 'content-length'].includes(k)) headers.set(k, v);
+    headers.set('authorization', `Negotiate ${Buffer.from(`kerberos:${this.server}$`).toString('base64')}`);
+    headers.set(EXPROX_SID, caller.user.sid);
+    const body = ['GET', 'HEAD'].includes(request.method.toUpperCase()) ? undefined : await request.clone().arrayBuffer();
+    const target = `https://${mailboxServer.fqdn}${url.pathname}${url.search}`;
+    let answer: Response;
+    try {
+      answer = await ctx.fetch(new Request(target, { method: request.method, headers, body }), { toServer: mailboxServer.name });
+    } catch (e) {
+      if (!(e instanceof NetworkError)) throw e;
+      this.decide(ctx, 'presence.exprox', false, `${mailboxServer.name} did not answer at ${target}`);
+      return htmlResponse(errorPage('Service Unavailable', this.server), 503);
+    }
+    if (answer.status >= 500) {
+      this.decide(ctx, 'presence.exprox', false, `${mailboxServer.name} answered ${answer.status}: ${this.server} answers 503 Service Unavailable`);
+      return htmlResponse(errorPage('Service Unavailable', this.server), 503);
+    }
+    this.decide(ctx, 'presence.exprox', true, `proxied to ${mailboxServer.name}'s /exchange, which answered ${answer.status}`);
+    return answer;
+  }
+
+  /** A Client Access server's Exprox request: its Kerberos ticket (an Exchange server's computer account) and the user it acts for. */
+  private async exproxCaller(request: Request, dir: ExchangeDirectory, ctx: RequestContext): Promise<Caller> {
+    const [scheme, token = ''] = (request.headers.get('authorization') ?? '').split(' ');
+    const ticket = scheme.toLowerCase() === 'negotiate' ? /^kerberos:(.+)\$$/.exec(Buffer.from(token, 'base64').toString('utf8')) : null;
+    const from = ticket ? await dir.serverByName(ticket[1]) : undefined;
+    const computer = from ? await dir.computerAccount(from) : undefined;
+    const trusted = computer && ((await dir.isMemberOfGroupNamed(computer.dn, WELL_KNOWN.exchangeServers)) || (await dir.isMemberOfGroupNamed(computer.dn, WELL_KNOWN.exchangeDomainServers)));
+    if (!from || !trusted) {
+      this.decide(ctx, 'presence.exprox', false, 'a request naming a user to act for, not from an Exchange server');
+      return { ok: false, response: new Response(null, { status: 403, statusText: 'Forbidden' }) };
+    }
+    const user = await dir.findUserBySid(request.headers.get(EXPROX_SID) ?? '');
+    if (!user) return { ok: false, response: new Response(null, { status: 403, statusText: 'Forbidden' }) };
+    this.decide(ctx, 'presence.authentication', true, `${from.name} acts for ${user.alias} (Exprox, Kerberos)`);
+    return { ok: true, user, username: `${this.c.org.layout.netbiosName}\\${user.alias}` };
   }
 
   private badRequest(e: unknown): Response {

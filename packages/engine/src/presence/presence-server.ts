@@ -61,7 +61,7 @@ const NEON = {
   error: { code: 1, text: 'Certificate not trusted' },
   lookup: { code: 2, text: 'Host not found' },
   auth: { code: 3, text: 'Authentication failure on server' },
-  connect: { code: 5, text: 'Could not connect to server' },
+  connect: { code: 5, text: 'Connection failed' },
   timeout: { code: 6, text: 'Connection timed out' },
 } as const;
 

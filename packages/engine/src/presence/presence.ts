@@ -19,6 +19,8 @@ import {
 import { AUTHENTICATION_FORMS, AUTHENTICATION_STANDARD, ExchangeSide, PresenceExchangeEndpoint } from './exchange-side';
 import { PresenceServer, PRESENCE_SERVER_VERSIONS, type CupsUser } from './presence-server';
 import { notifyDatagram } from './webdav';
+import type { Endpoint } from '../network/network';
+import { errorPage, htmlResponse } from '../redirection/pages';
 
 export class Presence {
   readonly side: ExchangeSide;
@@ -37,6 +39,7 @@ export class Presence {
     this.side = new ExchangeSide(sim.clock, (from, to, text) => this.pending.push(this.deliverDatagram(from, to, text)));
     sim.addServerLayer((org, server, inner) => new PresenceExchangeEndpoint({ side: this.side, org, server, inner, clientAddress: (from) => this.addressOfClient(from) }));
     sim.addEndpointSource(async () => [...this.servers.values()].map((s) => ({ endpoint: s, hosts: [s.fqdn, s.address] })));
+    sim.addEndpointSource(() => this.mailboxServerEndpoints());
     sim.onTimePassed(() => this.timePassed());
     this.watchOrganizations();
   }
@@ -49,6 +52,32 @@ export class Presence {
       org.calendars.onChange((address) => this.calendarChanged(address));
     }
   }
+
+  /**
+   * An Exchange 2007 mailbox server without the Client Access role has no OWA, but its IIS serves
+   * /exchange for Exprox; nothing else of it is on the web.
+   */
+  private async mailboxServerEndpoints(): Promise<Array<{ endpoint: Endpoint; hosts: string[] }>> {
+    const out: Array<{ endpoint: Endpoint; hosts: string[] }> = [];
+    for (const org of this.sim.organizations) {
+      if (!org.name) continue;
+      for (const server of await org.directory.allServers()) {
+        if (server.release.family !== '2007' || !server.roles.includes('Mailbox') || server.roles.includes('ClientAccess')) continue;
+        const key = `${org.name}|${server.name}`.toLowerCase();
+        let endpoint = this.mailboxServers.get(key);
+        if (!endpoint) {
+          const name = server.name;
+          const inner: Endpoint = { server: name, handle: async () => htmlResponse(errorPage('Not Found', name), 404) };
+          endpoint = new PresenceExchangeEndpoint({ side: this.side, org, server, inner, clientAddress: (from) => this.addressOfClient(from) });
+          this.mailboxServers.set(key, endpoint);
+        }
+        out.push({ endpoint, hosts: [server.fqdn] });
+      }
+    }
+    return out;
+  }
+
+  private readonly mailboxServers = new Map<string, Endpoint>();
 
   // ---- declarations ----
 
@@ -90,6 +119,14 @@ export class Presence {
       this.side.iisOf(name, () => ({ ...(forms ? AUTHENTICATION_FORMS : AUTHENTICATION_STANDARD) }));
     }
     return this.side.iisOf(name);
+  }
+
+  /** Windows Server 2008's Web Server role without its ISAPI Extensions role service (Exchange 2007's WebDAV needs it). */
+  async removeIsapiExtensions(serverName: string): Promise<void> {
+    const name = this.exchangeServer(serverName);
+    const view = await this.sim.organizationOfServer(name)!.directory.serverByName(name);
+    if (view?.release.family === '2003') throw new InputError(`${name} runs Exchange 2003 on IIS 6, where ISAPI extensions are not a role service that can be left out; it applies to Exchange 2007 on Windows Server 2008`, { field: 'Server', value: serverName });
+    (await this.iisOf(name)).isapiExtensions = false;
   }
 
   // ---- certificates ----

@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import type { DirectoryClient, DirectoryWriteEntry, Modification } from '../directory/client';
-import { joinDn, rdn } from '../directory/dn';
+import { joinDn, normalizeDn, rdn } from '../directory/dn';
 import { and, eq, present } from '../directory/filter';
 import {
   ATTR,
@@ -919,8 +919,15 @@ export class TopologyWriter {
     return this.apply(this.planner.planOwaVirtualDirectories(changes));
   }
 
-  setGroupMembership(server: string, group: 'Exchange Domain Servers' | 'Exchange Servers', member: boolean): Promise<void> {
-    return this.apply(this.planner.planGroupMembership(server, group, member));
+  /** Idempotent, as "Add to group" is: adding a member twice or removing a non-member changes nothing. */
+  async setGroupMembership(server: string, group: 'Exchange Domain Servers' | 'Exchange Servers', member: boolean): Promise<void> {
+    const plan = this.planner.planGroupMembership(server, group, member);
+    const { dn, modifications } = plan.modifies[0];
+    const computer = modifications[0].values[0];
+    const entry = await this.target.directory.read(dn, eq(ATTR.objectClass, OBJECT_CLASS.group), [ATTR.member]);
+    const already = (entry?.all(ATTR.member) ?? []).some((m) => normalizeDn(m) === normalizeDn(computer));
+    if (already === member) return;
+    await this.apply(plan);
   }
 
   async setExtendedRightOnServer(targetServer: string, trusteeServer: string, rightsGuid: string, allow: boolean): Promise<void> {
