@@ -139,8 +139,13 @@ Feature: When calendar presence does not work: the Presence Engine log
     Given the /Exchange virtual directory on CAS01 is set to standard authentication
     And the presence administrator changes the presence gateway account of CUPS01 to cupsexch
     And the presence administrator restarts the Presence Engine on CUPS01
+    When jdoe signs in to CUPC on CUPS01
+    Then the Presence Engine log of CUPS01 has a line containing:
+      """
+      jdoe@apps.local SUBSCRIBE 440 Login Timeout
+      """
     When the Exchange administrator runs "iisreset /noforce" on CAS01
-    And jdoe signs in to CUPC on CUPS01
+    And 5 minutes pass
     Then the Presence Engine log of CUPS01 has a line containing:
       """
       SUBSCRIBE 3 Authentication failure on server; Could not authenticate to server: ignored NTLM challenge, ignoring empty Negotiate continuation, rejected Basic challenge
@@ -168,6 +173,16 @@ Feature: When calendar presence does not work: the Presence Engine log
     Then the Presence Engine log of CUPS01 has a line containing:
       """
       ann.smith@domain.com SUBSCRIBE 404 Ressource not found
+      """
+
+  Scenario: 404 when the mail ID is an account without a mailbox
+    Given these users on CUPS01:
+      | User   | Email               |
+      | asmith | cupsexch@apps.local |
+    When asmith signs in to CUPC on CUPS01
+    Then the Presence Engine log of CUPS01 has a line containing:
+      """
+      cupsexch@apps.local SUBSCRIBE 404 Ressource not found
       """
 
   Scenario: 404 when the calendar folder has a localized name, cured by /resetfoldernames

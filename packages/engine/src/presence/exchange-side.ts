@@ -226,7 +226,7 @@ export class PresenceExchangeEndpoint implements Endpoint {
       return response;
     };
     const owner = address ? await dir.findUserByLogonName(address) : undefined;
-    if (!owner || !owner.homeMdbDn || !address?.includes('@')) {
+    if (!owner || !owner.homeMdbDn) {
       this.decide(ctx, 'presence.mailbox', false, `no mailbox has the address ${address ?? '(none)'}`);
       return respond(htmlResponse(errorPage('Not Found', this.server), 404));
     }
