@@ -21,6 +21,24 @@ export async function startBenchSimulation(): Promise<{ server: InProcessDirecto
   return { server, sim };
 }
 
+/** Mean milliseconds of one call after a warm-up. */
+export async function msPerCall(call: () => Promise<unknown>, rounds: number): Promise<number> {
+  for (let i = 0; i < 20; i++) await call();
+  const t = process.hrtime.bigint();
+  for (let i = 0; i < rounds; i++) await call();
+  return elapsedMs(t) / rounds;
+}
+
+/** Measures the area bench's baseline on its own network, then stops everything it started. */
+export async function finishAreaBench(sim: ExchangeSimulation, server: InProcessDirectoryServer, rounds: number, dns?: { close(): Promise<void> }): Promise<number> {
+  const plainFetchMs = await plainFetchMsOn(sim, rounds * 10);
+  await sim.close();
+  closeNetwork();
+  await dns?.close();
+  await server.close();
+  return plainFetchMs;
+}
+
 /** The baseline of the area benches: one request through the same network to a server that answers at once. */
 export async function plainFetchMsOn(sim: ExchangeSimulation, times: number): Promise<number> {
   sim.network.setServers([{ endpoint: { server: 'ECHO', handle: async () => new Response('ok') }, hosts: ['echo.bench.example'] }]);
@@ -64,15 +82,7 @@ export async function benchFederation(rounds = 200): Promise<FederationBench> {
   const first = await lookup();
   if (first.answers[0]?.responseCode !== 'NoError') throw new Error(`the bench lookup failed: ${first.answers[0]?.responseCode} ${first.answers[0]?.messageText}`);
   const hopsPerLookup = sim.network.trace.hops.length - first.firstHop;
-  for (let i = 0; i < 20; i++) await lookup();
-  const t = process.hrtime.bigint();
-  for (let i = 0; i < rounds; i++) await lookup();
-  const lookupMs = elapsedMs(t) / rounds;
-
-  const plainFetchMs = await plainFetchMsOn(sim, rounds * 10);
-  await sim.close();
-  closeNetwork();
-  await dns.close();
-  await server.close();
+  const lookupMs = await msPerCall(lookup, rounds);
+  const plainFetchMs = await finishAreaBench(sim, server, rounds, dns);
   return { lookupMs, plainFetchMs, hopsPerLookup };
 }

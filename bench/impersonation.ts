@@ -2,11 +2,9 @@
 // the five conditions read over LDAP, the folder read as the user) against one plain request through the
 // simulated network to a server that answers at once, both measured in this process.
 
-import { closeNetwork, releaseByName } from '@exchange-scenarios/engine';
+import { releaseByName } from '@exchange-scenarios/engine';
 import { Impersonation, runImpersonationShell } from '@exchange-scenarios/engine/src/impersonation';
-import { plainFetchMsOn, startBenchSimulation } from './federation';
-
-const elapsedMs = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
+import { finishAreaBench, msPerCall, startBenchSimulation } from './federation';
 
 export interface ImpersonationBench {
   callMs: number;
@@ -31,14 +29,7 @@ export async function benchImpersonation(rounds = 300): Promise<ImpersonationBen
   const before = sim.network.trace.hops.length;
   await call();
   const searchesPerCall = sim.network.trace.hops.slice(before).reduce((n, h) => n + h.searches.filter((s) => !s.cached).length, 0);
-  for (let i = 0; i < 20; i++) await call();
-  const t = process.hrtime.bigint();
-  for (let i = 0; i < rounds; i++) await call();
-  const callMs = elapsedMs(t) / rounds;
-
-  const plainFetchMs = await plainFetchMsOn(sim, rounds * 10);
-  await sim.close();
-  closeNetwork();
-  await server.close();
+  const callMs = await msPerCall(call, rounds);
+  const plainFetchMs = await finishAreaBench(sim, server, rounds);
   return { callMs, plainFetchMs, searchesPerCall };
 }

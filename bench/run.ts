@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { measureFloors } from './floors';
 import { benchFederation } from './federation';
 import { benchImpersonation } from './impersonation';
+import { benchPresence } from './presence';
 import { benchTopology } from './topology';
 
 const ROOT = join(__dirname, '..');
@@ -146,27 +147,28 @@ async function main(): Promise<void> {
     { figure: 'decisions / raw', value: fixed(ratio, 2), target: '≥ 0.5', met: ratio >= 0.5 },
   );
 
+  /** One area's figure against the plain fetch of the same run: printed, and two rows of the summary. */
+  const area = (what: string, ms: number, detail: string, plainFetchMs: number, figure: string, ratioFigure: string) => {
+    const label = `${what}:`.padEnd(14);
+    console.log(`  ${label}${fixed(ms, 2)} ms (${detail})`);
+    console.log(`  ${'plain fetch:'.padEnd(14)}${fixed(plainFetchMs, 3)} ms`);
+    console.log(`  ${'ratio:'.padEnd(14)}${fixed(ms / plainFetchMs, 1)}`);
+    rows.push({ figure, value: `${fixed(ms, 2)} ms`, target: '' }, { figure: ratioFigure, value: fixed(ms / plainFetchMs, 1), target: '' });
+  };
+
   console.log('\n4. Cross-organization free/busy: one full lookup (all hops, real tokens) against one plain MSW fetch, same run');
   const fb = await benchFederation();
-  console.log(`  lookup:      ${fixed(fb.lookupMs, 2)} ms (${fb.hopsPerLookup} requests: client → source CAS; source CAS → gateway twice, → partner Autodiscover, → partner EWS)`);
-  console.log(`  plain fetch: ${fixed(fb.plainFetchMs, 3)} ms`);
-  console.log(`  ratio:       ${fixed(fb.lookupMs / fb.plainFetchMs, 1)}`);
-  rows.push(
-    { figure: 'free/busy lookup across organizations', value: `${fixed(fb.lookupMs, 2)} ms`, target: '' },
-    { figure: 'free/busy lookup / plain fetch', value: fixed(fb.lookupMs / fb.plainFetchMs, 1), target: '' },
-  );
+  area('lookup', fb.lookupMs, `${fb.hopsPerLookup} requests: client → source CAS; source CAS → gateway twice, → partner Autodiscover, → partner EWS`, fb.plainFetchMs, 'free/busy lookup across organizations', 'free/busy lookup / plain fetch');
 
   console.log('\n5. Impersonation: one EWS call through an application server (user → portal → CAS) against one plain MSW fetch, same run');
   const im = await benchImpersonation();
-  console.log(`  call:        ${fixed(im.callMs, 2)} ms (${im.searchesPerCall} LDAP searches that missed the cache)`);
-  console.log(`  plain fetch: ${fixed(im.plainFetchMs, 3)} ms`);
-  console.log(`  ratio:       ${fixed(im.callMs / im.plainFetchMs, 1)}`);
-  rows.push(
-    { figure: 'impersonated EWS call', value: `${fixed(im.callMs, 2)} ms`, target: '' },
-    { figure: 'impersonated call / plain fetch', value: fixed(im.callMs / im.plainFetchMs, 1), target: '' },
-  );
+  area('call', im.callMs, `${im.searchesPerCall} LDAP searches that missed the cache`, im.plainFetchMs, 'impersonated EWS call', 'impersonated call / plain fetch');
 
-  console.log('\n6. Summary (informational: nothing here fails the run)');
+  console.log('\n6. Presence: one calendar subscription of the Presence Engine (DNS, certificate chain, SUBSCRIBE + SEARCH on /exchange) against one plain MSW fetch, same run');
+  const pr = await benchPresence();
+  area('subscription', pr.subscriptionMs, `${pr.requestsPerSubscription} requests`, pr.plainFetchMs, 'presence calendar subscription', 'presence subscription / plain fetch');
+
+  console.log('\n7. Summary (informational: nothing here fails the run)');
   const w = [Math.max(...rows.map((r) => r.figure.length)), Math.max(...rows.map((r) => r.value.length)), 9];
   const line = (a: string, b: string, c: string, d: string) => `  ${a.padEnd(w[0])}  ${b.padStart(w[1])}  ${c.padEnd(w[2])}  ${d}`;
   console.log(line('figure', 'value', 'target', 'met'));
