@@ -55,7 +55,7 @@ Feature: Receive-As for the presence gateway's service account, and how long it 
       """
       ERROR -->CalendarSubscription::initiateRecovery: jdoe@apps.local SUBSCRIBE 401 Unauthorized
       """
-    And the IIS log of EXCHANGE has a line containing "SUBSCRIBE /exchange/jdoe@apps.local/Calendar - 443 APPS\cupsexch 192.168.1.50 Cisco+Presence+Engine 401 3 0"
+    And the IIS log of EXCHANGE has a line containing "SUBSCRIBE /exchange/jdoe@apps.local/Calendar - 443 APPS\cupsexch 192.168.1.50 Cisco+Presence+Engine 401 3 5"
 
   Scenario: Receive-As on the storage group takes hours to reach the mailboxes
     Given the Apps administrator has run "Add-ADPermission -Identity "First Storage Group" -User cupsexch -ExtendedRights Receive-As"

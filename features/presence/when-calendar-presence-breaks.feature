@@ -150,6 +150,7 @@ Feature: When calendar presence does not work: the Presence Engine log
       """
       SUBSCRIBE 3 Authentication failure on server; Could not authenticate to server: ignored NTLM challenge, ignoring empty Negotiate continuation, rejected Basic challenge
       """
+    And the IIS log of CAS01 has a line containing "SUBSCRIBE /exchange/jdoe@apps.local/Calendar - 443 cupsexch 192.168.1.50 Cisco+Presence+Engine 401 1 1326"
 
   Scenario: Problem isolation: with an end user's credentials in the gateway, her own calendar works and others get 401
     Given these users on CUPS01:

@@ -135,13 +135,13 @@ export class ExchangeSide {
   }
 
   /** One W3C line: date time s-sitename s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status. */
-  writeIisLog(server: string, request: Request, username: string | undefined, client: string, status: number, substatus = 0): void {
+  writeIisLog(server: string, request: Request, username: string | undefined, client: string, status: number, substatus = 0, win32 = 0): void {
     const now = this.clock.now().toISOString();
     const url = new URL(request.url);
     const sIp = this.addressOf(server) ?? '-';
     const agent = (request.headers.get('user-agent') ?? '-').replace(/ /g, '+');
     this.iisOf(server).log.push(
-      [now.slice(0, 10), now.slice(11, 19), 'W3SVC1', sIp, request.method, decodeURIComponent(url.pathname), url.search ? url.search.slice(1) : '-', '443', username ?? '-', client, agent, status, substatus, 0].join(' '),
+      [now.slice(0, 10), now.slice(11, 19), 'W3SVC1', sIp, request.method, decodeURIComponent(url.pathname), url.search ? url.search.slice(1) : '-', '443', username ?? '-', client, agent, status, substatus, win32].join(' '),
     );
   }
 }
@@ -160,7 +160,8 @@ const FORMS_POST = '/exchweb/bin/auth/owaauth.dll';
 const EXPROX_SID = 'x-exprox-actas-sid';
 const FORMS_COOKIE = 'cadata';
 
-type Caller = { ok: true; user: MailboxUserView; username: string } | { ok: false; response: Response; username?: string };
+/** A refused caller carries IIS's substatus and Windows error for the log (401.2/5 no credentials, 401.1/1326 logon failed). */
+type Caller = { ok: true; user: MailboxUserView; username: string } | { ok: false; response: Response; username?: string; substatus?: number; win32?: number };
 
 /**
  * The layer presence puts in front of every Exchange server with a web presence: WebDAV on /exchange
@@ -201,8 +202,8 @@ export class PresenceExchangeEndpoint implements Endpoint {
     return this.c.side.iisOf(this.c.server);
   }
 
-  private log(request: Request, ctx: RequestContext, status: number, username?: string, substatus = 0): void {
-    this.c.side.writeIisLog(this.server, request, username, this.c.clientAddress(ctx.hop.from), status, substatus);
+  private log(request: Request, ctx: RequestContext, status: number, username?: string, substatus = 0, win32 = 0): void {
+    this.c.side.writeIisLog(this.server, request, username, this.c.clientAddress(ctx.hop.from), status, substatus, win32);
   }
 
   private async webDav(request: Request, url: URL, ctx: RequestContext): Promise<Response> {
@@ -216,13 +217,13 @@ export class PresenceExchangeEndpoint implements Endpoint {
     }
     const caller = request.headers.has(EXPROX_SID) ? await this.exproxCaller(request, dir, ctx) : await this.authenticate(request, dir, ctx);
     if (!caller.ok) {
-      this.log(request, ctx, caller.response.status, caller.username);
+      this.log(request, ctx, caller.response.status, caller.username, caller.substatus, caller.win32);
       return caller.response;
     }
     const username = caller.username;
     const [, , address, ...folderParts] = decodeURIComponent(url.pathname).split('/');
-    const respond = (response: Response, substatus = 0): Response => {
-      this.log(request, ctx, response.status, username, substatus);
+    const respond = (response: Response, substatus = 0, win32 = 0): Response => {
+      this.log(request, ctx, response.status, username, substatus, win32);
       return response;
     };
     const owner = address ? await dir.findUserByLogonName(address) : undefined;
@@ -243,7 +244,8 @@ export class PresenceExchangeEndpoint implements Endpoint {
       return respond(htmlResponse(errorPage('Internal Server Error', this.server), 500), 21);
     }
     const access = await this.receiveAs(dir, caller.user, owner, ctx);
-    if (!access) return respond(htmlResponse(errorPage('Unauthorized', this.server), 401), 3);
+    // IIS's 401.3 (denied by the resource's ACL), Windows error 5 (access denied).
+    if (!access) return respond(htmlResponse(errorPage('Unauthorized', this.server), 401), 3, 5);
     const calendar = this.c.org.calendars.calendar(owner.primarySmtpAddress);
     const folderName = folderParts.filter(Boolean).join('/');
     const mailboxRoot = `${url.origin}/exchange/${address}/`;
@@ -477,11 +479,11 @@ export class PresenceExchangeEndpoint implements Endpoint {
       for (const c of challenges) headers.append('www-authenticate', c);
       return new Response(null, { status: 401, statusText: 'Unauthorized', headers });
     };
-    if (!header) return { ok: false, response: challenge() };
+    if (!header) return { ok: false, response: challenge(), substatus: 2, win32: 5 };
     const [scheme, token = ''] = header.split(' ');
     if (scheme.toLowerCase() !== 'basic' || !auth.basic) {
       this.decide(ctx, 'presence.authentication', false, `${scheme} is not enabled on /Exchange`);
-      return { ok: false, response: challenge() };
+      return { ok: false, response: challenge(), substatus: 2, win32: 5 };
     }
     const text = Buffer.from(token, 'base64').toString('utf8');
     const colon = text.indexOf(':');
@@ -489,7 +491,7 @@ export class PresenceExchangeEndpoint implements Endpoint {
     const checked = await this.logon(dir, name, text.slice(colon + 1), auth.defaultDomain);
     if (!checked.ok) {
       this.decide(ctx, 'presence.authentication', false, checked.why);
-      return { ok: false, response: challenge(), username: name };
+      return { ok: false, response: challenge(), username: name, substatus: 1, win32: 1326 };
     }
     this.decide(ctx, 'presence.authentication', true, `${name} signed in with Basic authentication`);
     return { ok: true, user: checked.user, username: name };
