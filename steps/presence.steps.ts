@@ -103,6 +103,12 @@ Given(/^(\S+) builds calendar URLs with the folder name "([^"]+)"$/, async funct
   });
 });
 
+Given(/^the Presence Engine of (\S+) is missing its locale strings \(CSCsz12455\)$/, async function (this: ScenarioWorld, server: string) {
+  await located(this.locator, async () => {
+    (await pe(this, server)).loseLocaleStrings();
+  });
+});
+
 // ---- users and CUPC ----
 
 Given(/^these users on (\S+):$/, async function (this: ScenarioWorld, server: string, table: DataTable) {

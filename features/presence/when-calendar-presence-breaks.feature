@@ -197,6 +197,15 @@ Feature: When calendar presence does not work: the Presence Engine log
     And 5 minutes pass
     Then jdoe's contacts see "In a meeting"
 
+  Scenario: 404 for every user when the Presence Engine has lost its locale strings (Cisco bug CSCsz12455)
+    Given the Presence Engine of CUPS01 is missing its locale strings (CSCsz12455)
+    When jdoe signs in to CUPC on CUPS01
+    Then the IIS log of CAS01 has a line containing "SUBSCRIBE /exchange/jdoe@apps.local/TypePEPresenceGatewayLocale.PEPRESENCEGATEWAYLOCALE_CALENDAR - 443 APPS\cupsexch 192.168.1.50 Cisco+Presence+Engine 404 0 0"
+    And the Presence Engine log of CUPS01 has a line containing:
+      """
+      jdoe@apps.local SUBSCRIBE 404 Ressource not found
+      """
+
   Scenario: A hung server: connection time-out after the Exchange Timeout, and the PECalendarConnectionLoss alarm
     When CAS01 stops answering
     And jdoe signs in to CUPC on CUPS01

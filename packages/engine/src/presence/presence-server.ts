@@ -201,6 +201,11 @@ export class PresenceServer implements Endpoint {
   /** The calendar folder's name in the locale the PE uses. */
   calendarFolderName = 'Calendar';
 
+  /** Cisco bug CSCsz12455: without its locale strings the PE puts the string's key where the folder name belongs. */
+  loseLocaleStrings(): void {
+    this.calendarFolderName = 'TypePEPresenceGatewayLocale.PEPRESENCEGATEWAYLOCALE_CALENDAR';
+  }
+
   private async subscribeWebDav(user: CupsUser, gateway: PresenceGateway): Promise<void> {
     const folder = this.calendarUrl(gateway, user);
     const subscribed = await this.transaction(user, 'SUBSCRIBE', gateway, () =>
