@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InputError } from '../src/errors';
+import type { InputError } from '../src/errors';
+import { assertInputError } from './assert-input-error';
 import { OPATH_PROPERTIES, describeOpath, opathToLdap } from '../src/impersonation/opath';
 
 /** The LDAP filter text an OPATH filter converts to. */
@@ -8,16 +9,9 @@ function ldap(text: string, resolveDn?: (property: string, value: string) => str
   return opathToLdap(text, resolveDn ? { resolveDn } : {}).text;
 }
 
-/** Asserts an InputError whose message matches every pattern; returns it for further checks. */
+/** An InputError about the filter (RecipientRestrictionFilter) whose message matches every pattern. */
 function inputError(fn: () => unknown, ...patterns: RegExp[]): InputError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof InputError, `expected an InputError, got ${String(caught)}`);
-  for (const p of patterns) assert.match(caught.message, p);
+  const caught = assertInputError(fn, ...patterns);
   assert.equal(caught.problem.field, 'RecipientRestrictionFilter');
   return caught;
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InputError } from '../src/errors';
+import { assertInputError } from './assert-input-error';
 import {
   asBoolean,
   asEnum,
@@ -24,18 +24,7 @@ function params(inv: ShellInvocation): Record<string, ShellValue> {
   return Object.fromEntries(inv.parameters);
 }
 
-/** Asserts an InputError whose message matches every pattern; returns it for further checks. */
-function inputError(fn: () => unknown, ...patterns: RegExp[]): InputError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof InputError, `expected an InputError, got ${String(caught)}`);
-  for (const p of patterns) assert.match(caught.message, p);
-  return caught;
-}
+const inputError = assertInputError;
 
 test('Get-FederationInformation piped into New-OrganizationRelationship', () => {
   const [statement, ...rest] = parseShell(
