@@ -1,13 +1,15 @@
-// Chooses where the directory comes from: EXCHANGE_SCENARIOS_ENVIRONMENT=in-process (the default).
-// Other environments (a real OpenLDAP server, Active Directory exports) plug in here.
+// Chooses where the directory comes from: EXCHANGE_SCENARIOS_ENVIRONMENT=in-process (the default) or
+// openldap (Debian's slapd, started by the run). Other environments plug in here.
 
 import type { ScenarioEnvironment } from './environment';
 import { startInProcess } from './in-process';
+import { startOpenLdap } from './openldap';
 
 export type { ScenarioEnvironment } from './environment';
 
 const ENVIRONMENTS: Record<string, () => Promise<ScenarioEnvironment>> = {
   'in-process': startInProcess,
+  openldap: startOpenLdap,
 };
 
 export function environmentName(): string {

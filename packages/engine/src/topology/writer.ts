@@ -169,7 +169,7 @@ export class TopologyPlanner {
     const c = OBJECT_CLASS;
     const adminGroup = WELL_KNOWN.adminGroup;
     const adds: DirectoryWriteEntry[] = [
-      { dn: layout.domainDn, attributes: { objectClass: [c.top, 'domain', c.domainDns], objectSid: dsid, name: layout.forestDomain.split('.')[0] } },
+      { dn: layout.domainDn, attributes: { objectClass: [c.top, 'domain', c.domainDns], dc: layout.forestDomain.split('.')[0], objectSid: dsid, name: layout.forestDomain.split('.')[0] } },
       { dn: layout.usersDn, attributes: { objectClass: [c.top, c.container], cn: 'Users' } },
       { dn: layout.computersDn, attributes: { objectClass: [c.top, c.container], cn: 'Computers' } },
       { dn: layout.securityGroupsOuDn, attributes: { objectClass: [c.top, 'organizationalUnit'], ou: 'Microsoft Exchange Security Groups' } },
