@@ -10,6 +10,8 @@ const common = {
 module.exports = {
   default: { ...common, format: ['progress', './support/formatters/closest-step.js:reports/undefined-steps.txt'] },
   ci: { ...common, format: ['progress', './support/formatters/closest-step.js:reports/undefined-steps.txt'], order: 'defined' },
+  // The same suite on a real OpenLDAP server (Debian's slapd, started and stopped by the run).
+  openldap: { ...common, format: ['progress', './support/formatters/closest-step.js:reports/undefined-steps.txt'], order: 'defined', worldParameters: { environment: 'openldap' } },
   random: { ...common, format: ['progress', './support/formatters/closest-step.js:reports/undefined-steps.txt'], order: 'random' },
   scenarios: {
     ...common,

@@ -9,14 +9,14 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Attribute, Change, Client } from 'ldapts';
-import type { NamingContexts } from '@exchange-scenarios/engine';
-import { parseDn } from '@exchange-scenarios/engine/src/directory/dn';
-import { openLdapSchemaLdif } from '@exchange-scenarios/engine/src/directory/ad-schema';
+import { Client } from 'ldapts';
+import type { DirectoryWriteEntry, NamingContexts } from '@exchange-scenarios/engine';
+import { normalizeDn, parseDn } from '@exchange-scenarios/engine/src/directory/dn';
+import { openLdapCoreSchema, openLdapSchemaLdif } from '@exchange-scenarios/engine/src/directory/ad-schema';
 import type { ScenarioEnvironment } from './environment';
 
 const SERVICE_SUFFIX = 'CN=Service Accounts';
@@ -62,7 +62,7 @@ export async function startOpenLdap(): Promise<ScenarioEnvironment> {
     ldifRecord('cn=config', [['objectClass', 'olcGlobal'], ['cn', 'config'], ['olcPidFile', join(folder, 'slapd.pid')]]),
     ldifRecord('cn=module{0},cn=config', [['objectClass', 'olcModuleList'], ['cn', 'module{0}'], ['olcModulePath', modulePath], ['olcModuleLoad', 'back_mdb']]),
     ldifRecord('cn=schema,cn=config', [['objectClass', 'olcSchemaConfig'], ['cn', 'schema']]),
-    `include: file://${join(schemaDir, 'core.ldif')}`,
+    openLdapCoreSchema(readFileSync(join(schemaDir, 'core.ldif'), 'utf8'), join(schemaDir, 'core.ldif')),
     `include: file://${join(schemaDir, 'cosine.ldif')}`,
     `include: file://${join(schemaDir, 'inetorgperson.ldif')}`,
     openLdapSchemaLdif(),
@@ -94,9 +94,15 @@ export async function startOpenLdap(): Promise<ScenarioEnvironment> {
 
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(find(SLAPD)!, ['-d', '0', '-h', `${url}/`, '-F', join(folder, 'slapd.d')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // EXCHANGE_SCENARIOS_SLAPD_LOG=<file> keeps slapd's operation log (loglevel stats: one line per request) for diagnosis.
+  const logFile = process.env.EXCHANGE_SCENARIOS_SLAPD_LOG?.trim();
+  const child: ChildProcess = spawn(find(SLAPD)!, ['-d', logFile ? 'stats' : '0', '-h', `${url}/`, '-F', join(folder, 'slapd.d')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr?.on('data', (d) => (stderr = (stderr + String(d)).slice(-4000)));
+  const log = logFile ? createWriteStream(logFile) : undefined;
+  child.stderr?.on('data', (d) => {
+    stderr = (stderr + String(d)).slice(-4000);
+    log?.write(d);
+  });
   const stop = () => {
     if (child.exitCode === null) child.kill('SIGTERM');
   };
@@ -117,20 +123,27 @@ export async function startOpenLdap(): Promise<ScenarioEnvironment> {
     }
   }
 
-  const suffixes = new Map<string, number>(); // normalized suffix → database index
-  const rootDseFile = join(folder, 'rootdse.ldif');
-  let rootDse: string | undefined;
+  /** Each forest's suffix, in slapd's database order ({2}, {3}, … ; {1} is the service account's). */
+  const suffixes: string[] = [];
+  let databases = 0;
 
-  /** An mdb database for a forest, through cn=config; it outlives the scenario (slapd 2.5 cannot drop one), emptied between scenarios. */
+  /**
+   * An mdb database for a forest, added through cn=config when a scenario first declares the forest; it
+   * outlives the scenario (slapd 2.5 cannot drop a database) and is emptied between scenarios. A forest
+   * whose domain is under another's (corp.fabrikam.com and fabrikam.com) must come first in slapd's order,
+   * or slapd answers that the name is "already served by a preceding mdb database": it is inserted there.
+   */
   async function ensureDatabase(suffix: string): Promise<void> {
-    const key = suffix.toLowerCase();
-    if (suffixes.has(key)) return;
-    const index = suffixes.size + 2; // {1} is the service account's
-    const dir = join(folder, `db${index}`);
+    const key = normalizeDn(suffix);
+    const keys = suffixes.map(normalizeDn);
+    if (keys.includes(key)) return;
+    const firstSuperior = keys.findIndex((k) => key.endsWith(`,${k}`));
+    const position = firstSuperior === -1 ? suffixes.length : firstSuperior;
+    const dir = join(folder, `forest${++databases}`);
     mkdirSync(dir);
-    await admin.add(`olcDatabase={${index}}mdb,cn=config`, {
+    await admin.add(`olcDatabase={${position + 2}}mdb,cn=config`, {
       objectClass: ['olcDatabaseConfig', 'olcMdbConfig'],
-      olcDatabase: `{${index}}mdb`,
+      olcDatabase: `{${position + 2}}mdb`,
       olcSuffix: suffix,
       olcDbDirectory: dir,
       olcDbNoSync: 'TRUE',
@@ -143,16 +156,33 @@ export async function startOpenLdap(): Promise<ScenarioEnvironment> {
         `{1}to * by dn.exact="${serviceAccount.dn}" manage by users read by * none`,
       ],
     });
-    suffixes.set(key, index);
+    suffixes.splice(position, 0, suffix);
   }
 
-  async function publishRootDse(contexts: NamingContexts): Promise<void> {
-    writeFileSync(rootDseFile, `dn:\ndefaultNamingContext: ${contexts.defaultNamingContext}\nconfigurationNamingContext: ${contexts.configurationNamingContext}\nrootDomainNamingContext: ${contexts.defaultNamingContext}\n`);
-    const operations = rootDse ? [{ operation: 'delete' as const, values: [rootDseFile] }] : [];
-    for (const op of [...operations, { operation: 'add' as const, values: [rootDseFile] }]) {
-      await admin.modify('cn=config', new Change({ operation: op.operation, modification: new Attribute({ type: 'olcRootDSE', values: op.values }) }));
+  /**
+   * Adds new entries parents first. slapd runs requests on several threads, so a child sent right behind its
+   * parent can be handled first (noSuchObject); entries of one depth are independent and go pipelined. On a
+   * failure every entry added is taken away again, deepest first, so nothing is half-applied.
+   */
+  async function addInOrder(entries: readonly DirectoryWriteEntry[]): Promise<void> {
+    const byDepth = new Map<number, DirectoryWriteEntry[]>();
+    for (const e of entries) {
+      const depth = parseDn(e.dn).length;
+      byDepth.set(depth, [...(byDepth.get(depth) ?? []), e]);
     }
-    rootDse = contexts.defaultNamingContext;
+    const added: string[] = [];
+    try {
+      for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) {
+        const level = byDepth.get(depth)!;
+        const results = await Promise.allSettled(level.map((e) => admin.add(e.dn, e.attributes)));
+        results.forEach((r, i) => r.status === 'fulfilled' && added.push(level[i].dn));
+        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw failed.reason;
+      }
+    } catch (e) {
+      for (const dn of added.reverse()) await admin.del(dn).catch(() => undefined);
+      throw e;
+    }
   }
 
   return {
@@ -160,13 +190,13 @@ export async function startOpenLdap(): Promise<ScenarioEnvironment> {
     url,
     serviceAccount,
     async declareNamingContexts(contexts: NamingContexts) {
+      // The configuration partition sits under the domain in our layout, so one database holds the forest.
       await ensureDatabase(contexts.defaultNamingContext);
-      // The first forest of a scenario is the one the RootDSE names (as a domain controller names its own).
-      if (!rootDse) await publishRootDse(contexts);
     },
+    importEntries: addInOrder,
     async prepareScenario() {
       // Empty every forest, deepest entries first (slapd deletes leaves only).
-      for (const suffix of suffixes.keys()) {
+      for (const suffix of suffixes) {
         let found;
         try {
           found = await admin.search(suffix, { scope: 'sub', filter: '(objectClass=*)', attributes: ['1.1'] });
@@ -174,12 +204,13 @@ export async function startOpenLdap(): Promise<ScenarioEnvironment> {
           if ((e as { code?: number }).code === 32) continue; // noSuchObject: nothing under the suffix
           throw e;
         }
-        const dns = found.searchEntries.map((e) => e.dn).sort((a, b) => parseDn(b).length - parseDn(a).length);
-        for (const dn of dns) await admin.del(dn);
-      }
-      if (rootDse) {
-          await admin.modify('cn=config', new Change({ operation: 'delete', modification: new Attribute({ type: 'olcRootDSE', values: [rootDseFile] }) }));
-        rootDse = undefined;
+        // Leaves of one depth at a time (pipelined), deepest first: slapd deletes only entries without children.
+        const byDepth = new Map<number, string[]>();
+        for (const { dn } of found.searchEntries) {
+          const depth = parseDn(dn).length;
+          byDepth.set(depth, [...(byDepth.get(depth) ?? []), dn]);
+        }
+        for (const depth of [...byDepth.keys()].sort((a, b) => b - a)) await Promise.all(byDepth.get(depth)!.map((dn) => admin.del(dn)));
       }
     },
     async dispose() {

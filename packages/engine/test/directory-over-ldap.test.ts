@@ -83,7 +83,7 @@ test('the topology cache serves configuration until it is invalidated or outlive
 
 test('when the directory refuses part of a change, what was written of it is undone', async () => {
   // Someone already created an object where DAL-CAS's computer account goes.
-  await client.add({ dn: 'CN=DAL-CAS,CN=Computers,DC=fourthcoffee,DC=com', attributes: { objectClass: ['top', 'container'] } });
+  await client.add({ dn: 'CN=DAL-CAS,CN=Computers,DC=fourthcoffee,DC=com', attributes: { objectClass: ['top', 'container'], cn: 'DAL-CAS' } });
   await assert.rejects(
     writer.addServers([{ name: 'DAL-CAS', site: 'Dallas', release: releaseByName('Exchange 2010 SP2'), roles: ['ClientAccess'] }]),
     (err: { code?: number }) => err.code === 68, // entryAlreadyExists

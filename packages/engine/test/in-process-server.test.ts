@@ -36,23 +36,24 @@ async function code(p: Promise<unknown>): Promise<number> {
 function load(): void {
   server.setNamingContexts({ defaultNamingContext: DOMAIN, configurationNamingContext: CONFIG });
   server.importEntries([
-    { dn: DOMAIN, attributes: { objectClass: ['top', 'domain', 'domainDNS'] } },
-    { dn: USERS, attributes: { objectClass: ['top', 'organizationalUnit'] } },
-    { dn: CONFIG, attributes: { objectClass: ['top', 'configuration'] } },
+    { dn: DOMAIN, attributes: { objectClass: ['top', 'domain', 'domainDNS'], dc: 'fourthcoffee' } },
+    { dn: USERS, attributes: { objectClass: ['top', 'organizationalUnit'], ou: 'Users' } },
+    { dn: CONFIG, attributes: { objectClass: ['top', 'configuration'], cn: 'Configuration' } },
     {
       dn: `CN=Ann Smith,${USERS}`,
       attributes: {
         objectClass: ['top', 'person', 'organizationalPerson', 'user'],
+        cn: 'Ann Smith',
         userPrincipalName: 'ann@fourthcoffee.com',
         mail: 'Ann.Smith@fourthcoffee.com',
         userPassword: 'ann-password',
       },
     },
     // the escaped characters in its RDN: \, for the comma-free name, \\ for the backslash
-    { dn: `CN=a*(b)\\\\c Zoë,${USERS}`, attributes: { objectClass: ['top', 'person', 'user'], displayName: ODD } },
+    { dn: `CN=a*(b)\\\\c Zoë,${USERS}`, attributes: { objectClass: ['top', 'person', 'user'], cn: ODD, displayName: ODD } },
     // decoys that a wildcard or a lost escape would match
-    { dn: `CN=aX(b)\\\\c Zoë,${USERS}`, attributes: { objectClass: ['top', 'person', 'user'], displayName: 'aX(b)\\c Zoë' } },
-    { dn: `CN=a*(b)c Zoe,${USERS}`, attributes: { objectClass: ['top', 'person', 'user'], displayName: 'a*(b)c Zoe' } },
+    { dn: `CN=aX(b)\\\\c Zoë,${USERS}`, attributes: { objectClass: ['top', 'person', 'user'], cn: 'aX(b)\\c Zoë', displayName: 'aX(b)\\c Zoë' } },
+    { dn: `CN=a*(b)c Zoe,${USERS}`, attributes: { objectClass: ['top', 'person', 'user'], cn: 'a*(b)c Zoe', displayName: 'a*(b)c Zoe' } },
   ]);
 }
 
@@ -136,7 +137,7 @@ test('an escaped filter value with *()\\ and a non-ASCII character finds exactly
 test('DNs with a backslash survive the wire (ldapjs would print DOM\\ann for DOM\\5cann)', async () => {
   const c = await serviceClient();
   const dn = `CN=FOURTHCOFFEE\\5cann,${USERS}`;
-  await c.add(dn, { objectClass: 'user', sAMAccountName: 'ann2' });
+  await c.add(dn, { objectClass: 'user', cn: 'FOURTHCOFFEE\\ann', sAMAccountName: 'ann2' });
   const [entry] = (await c.search(dn, { scope: 'base', attributes: ['cn', 'distinguishedName'] })).searchEntries;
   assert.equal(entry.cn, 'FOURTHCOFFEE\\ann');
   assert.equal(entry.dn, `CN=FOURTHCOFFEE\\\\ann,${USERS}`);
@@ -175,7 +176,7 @@ test('search: scopes, attribute selection, size limit, unknown base, userPasswor
 test('add, modify, delete round trip', async () => {
   const c = await serviceClient();
   const dn = `CN=Dan Park,${USERS}`;
-  await c.add(dn, { objectClass: ['top', 'person', 'user'], mail: 'dan@fourthcoffee.com', proxyAddresses: ['SMTP:dan@fourthcoffee.com'] });
+  await c.add(dn, { objectClass: ['top', 'person', 'user'], cn: 'Dan Park', mail: 'dan@fourthcoffee.com', proxyAddresses: ['SMTP:dan@fourthcoffee.com'] });
   assert.equal(await code(c.add(dn.toUpperCase(), { objectClass: 'user' })), 68);
   assert.equal(await code(c.add(`CN=X,OU=Nope,${DOMAIN}`, { objectClass: 'user' })), 32);
   assert.equal(await code(c.add(`CN=X,${USERS}`, { mail: 'x@y' })), 65);
@@ -230,7 +231,7 @@ test('reset() empties the directory; open connections stay usable', async () => 
   assert.equal(root.defaultNamingContext, undefined);
   // the same connection, still bound, writes the next scenario's forest
   server.setNamingContexts({ defaultNamingContext: 'DC=contoso,DC=com', configurationNamingContext: 'CN=Configuration,DC=contoso,DC=com' });
-  await c.add('DC=contoso,DC=com', { objectClass: ['top', 'domain'] });
+  await c.add('DC=contoso,DC=com', { objectClass: ['top', 'domain'], dc: 'contoso' });
   assert.equal((await c.search('DC=contoso,DC=com', { scope: 'base' })).searchEntries.length, 1);
   assert.equal(server.stats.searches, 3);
 });
@@ -240,8 +241,8 @@ test('importEntries is all or nothing', () => {
   assert.throws(
     () =>
       server.importEntries([
-        { dn: `OU=Sales,${DOMAIN}`, attributes: { objectClass: 'organizationalUnit' } },
-        { dn: `CN=S1,OU=Missing,${DOMAIN}`, attributes: { objectClass: 'user' } },
+        { dn: `OU=Sales,${DOMAIN}`, attributes: { objectClass: 'organizationalUnit', ou: 'Sales' } },
+        { dn: `CN=S1,OU=Missing,${DOMAIN}`, attributes: { objectClass: 'user', cn: 'S1' } },
       ]),
     /entry 2 of 2.*OU=Missing/,
   );

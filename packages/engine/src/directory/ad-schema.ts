@@ -21,14 +21,13 @@
 //   `_` of `ncacn_ip_tcp:` and of aliases, so they are Directory Strings.
 // All of these are Directory String with caseIgnoreMatch, so slapd accepts exactly what the engine writes.
 //
-// Conflicts with OpenLDAP's core schemas (these are kept as OpenLDAP defines them; see also `note`):
-// - person (core.schema, 2.5.6.6) MUST ( sn $ cn ); AD's person only requires cn. The engine writes users,
-//   computers and contacts without sn, so slapd refuses them with "object class 'person' requires attribute
-//   'sn'" unless the writer adds an sn (or the LDAP backend supplies one).
+// Conflicts with OpenLDAP's core schemas (kept as OpenLDAP defines them, but for person; see also `note`):
+// - person (core.schema, 2.5.6.6) MUST ( sn $ cn ); AD's person only requires cn, and AD's users and
+//   computers have no sn unless a last name was typed. openLdapCoreSchema() loads core.ldif with AD's
+//   person (MUST cn, sn a MAY), the one change made to OpenLDAP's own schema.
 // - domain (cosine, 0.9.2342.19200300.100.4.13) is STRUCTURAL with MUST dc; AD's domain
-//   (1.2.840.113556.1.5.66) is ABSTRACT. The engine writes the domain head as [top, domain, domainDNS]
-//   without a dc value: slapd requires the RDN value (dc) in the entry. domainDNS is defined here SUP
-//   domain STRUCTURAL so the chain itself is valid.
+//   (1.2.840.113556.1.5.66) is ABSTRACT. The domain head is written [top, domain, domainDNS] with its dc,
+//   as AD's has; domainDNS is defined here SUP domain STRUCTURAL so the chain is valid on both servers.
 // - name: core.schema's name (2.5.4.41) is multi-valued and is the supertype of cn, sn, ou, …; AD's name
 //   (1.2.840.113556.1.4.1) is the single-valued RDN. A filter (name=x) on slapd therefore also matches cn,
 //   ou, … values.
@@ -306,7 +305,8 @@ const VDIR_MAY = [
 export const AD_OBJECT_CLASSES: readonly ObjectClassDefinition[] = Object.freeze([
   // OpenLDAP core / cosine: the engine uses them; not redefined (see the conflicts in the file comment).
   { name: 'top', oid: '2.5.6.0', superior: '', kind: 'ABSTRACT', must: ['objectClass'], may: [], inOpenLdapCore: true, source: 'rfc' },
-  { name: 'person', oid: '2.5.6.6', superior: 'top', kind: 'STRUCTURAL', must: ['sn', 'cn'], may: ['userPassword', 'telephoneNumber', 'description'], inOpenLdapCore: true, source: 'rfc' },
+  // Active Directory's person: cn only is required (RFC 4519's also requires sn); openLdapCoreSchema() relaxes core.ldif to match.
+  { name: 'person', oid: '2.5.6.6', superior: 'top', kind: 'STRUCTURAL', must: ['cn'], may: ['sn', 'userPassword', 'telephoneNumber', 'description'], inOpenLdapCore: true, source: 'rfc' },
   { name: 'organizationalPerson', oid: '2.5.6.7', superior: 'person', kind: 'STRUCTURAL', must: [], may: ['title', 'ou', 'st', 'l', 'physicalDeliveryOfficeName', 'telephoneNumber'], inOpenLdapCore: true, source: 'rfc' },
   { name: 'organizationalUnit', oid: '2.5.6.5', superior: 'top', kind: 'STRUCTURAL', must: ['ou'], may: ['userPassword', 'description', 'l', 'st'], inOpenLdapCore: true, source: 'rfc' },
   { name: 'domain', oid: '0.9.2342.19200300.100.4.13', superior: 'top', kind: 'STRUCTURAL', must: ['dc'], may: ['description', 'l', 'st', 'o', 'userPassword'], inOpenLdapCore: true, source: 'rfc' },
@@ -418,4 +418,16 @@ export function openLdapSchemaLdif(): string {
   for (const a of AD_ATTRIBUTE_TYPES) if (!a.inOpenLdapCore) lines.push(`olcAttributeTypes: ${attributeTypeDescription(a)}`);
   for (const c of superiorsFirst(AD_OBJECT_CLASSES)) if (!c.inOpenLdapCore) lines.push(`olcObjectClasses: ${objectClassDescription(c)}`);
   return lines.join('\n') + '\n';
+}
+
+/**
+ * OpenLDAP's core.ldif (its text, as Debian ships it) with Active Directory's person: MUST cn, with sn
+ * moved to MAY. Everything else is kept as shipped. Folded lines are joined first, so the definition is
+ * found however the file wraps it; a core.ldif that does not define person as RFC 4519 does is refused.
+ */
+export function openLdapCoreSchema(coreLdif: string, file = 'core.ldif'): string {
+  const unfolded = coreLdif.replace(/\r?\n /g, ' ');
+  const person = /(olcObjectClasses: \( 2\.5\.6\.6 NAME 'person'.*?)MUST \( sn \$ cn \)\s+MAY \( (userPassword[^)]*)\)/;
+  if (!person.test(unfolded)) throw new Error(`${file} does not define person as RFC 4519 does (MUST ( sn $ cn )); cannot relax it to Active Directory's`);
+  return unfolded.replace(person, '$1MUST cn MAY ( sn $ $2) ').trim();
 }

@@ -145,3 +145,16 @@ export function domainToDn(domain: string): string {
     .map((label) => rdn('DC', label))
     .join(',');
 }
+
+/** RDN attribute types Active Directory spells in capitals (CN=…,OU=…,DC=…). */
+const AD_UPPER_TYPES = new Set(['cn', 'ou', 'dc', 'o', 'l', 'st', 'c', 'street']);
+
+/**
+ * A DN as Active Directory returns it: its usual RDN types in capitals. Other servers return their own
+ * spelling (OpenLDAP lower-cases the types of every DN it stores), but what an administrator reads, and
+ * what a step compares as text, is AD's form. Values and their case are kept as they are.
+ */
+export function activeDirectoryDnForm(dn: string): string {
+  if (!/(^|,)\s*(cn|ou|dc|o|l|st|c|street)=/.test(dn)) return dn; // already AD's spelling: the common case, kept cheap
+  return formatDn(parseDn(dn).map((r) => (AD_UPPER_TYPES.has(r.type.toLowerCase()) ? { type: r.type.toUpperCase(), value: r.value } : r)));
+}

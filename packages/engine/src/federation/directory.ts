@@ -239,6 +239,8 @@ export function planFederationTrust(layout: ForestLayout, trust: Omit<Federation
   if (previous) attributes[ATTR.fedTokenIssuerPrevCertificate] = previous;
   if (trust.orgCertificate) attributes[ATTR.fedOrgCertificate] = trust.orgCertificate;
   if (trust.orgPrivCertificate) attributes[ATTR.fedOrgPrivCertificate] = trust.orgPrivCertificate;
+  // The ApplicationUri is empty until a domain is proved: AD stores no empty strings, so it is left out.
+  for (const [k, v] of Object.entries(attributes)) if (v === '') delete attributes[k];
   return plan([{ dn: layout.federationTrustDn(trust.name), attributes }], []);
 }
 

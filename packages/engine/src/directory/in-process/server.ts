@@ -9,6 +9,7 @@
 
 import type { Socket } from 'node:net';
 import { escapeRdnValue } from '../dn';
+import { SchemaRules } from '../schema-rules';
 import { unescapeFilterValue } from '../filter';
 import {
   DirectoryError,
@@ -148,6 +149,7 @@ interface LdapJs {
   EntryAlreadyExistsError: LdapErrorClass;
   InsufficientAccessRightsError: LdapErrorClass;
   ObjectclassViolationError: LdapErrorClass;
+  NamingViolationError: LdapErrorClass;
   NoSuchAttributeError: LdapErrorClass;
   NotAllowedOnNonLeafError: LdapErrorClass;
   UnwillingToPerformError: LdapErrorClass;
@@ -219,6 +221,7 @@ const ERROR_CLASSES: Record<DirectoryErrorCode, LdapErrorClass> = {
   invalidDnSyntax: ldap.InvalidDnSyntaxError,
   insufficientAccessRights: ldap.InsufficientAccessRightsError,
   unwillingToPerform: ldap.UnwillingToPerformError,
+  namingViolation: ldap.NamingViolationError,
   objectClassViolation: ldap.ObjectclassViolationError,
   notAllowedOnNonLeaf: ldap.NotAllowedOnNonLeafError,
   entryAlreadyExists: ldap.EntryAlreadyExistsError,
@@ -348,7 +351,8 @@ function attributesOf(list: Array<string | LdapAttributeLike> | undefined): Attr
 }
 
 export class InProcessDirectoryServer {
-  private readonly store = new DirectoryStore();
+  // Held to the project's one schema (ad-schema.ts), as slapd is when the same features run on OpenLDAP.
+  private readonly store = new DirectoryStore({ schema: SchemaRules.activeDirectory });
   private readonly identities = new WeakMap<object, Identity>();
   private readonly sockets = new Set<Socket>();
   private readonly serviceNdn: string;

@@ -16,6 +16,7 @@
 // maps each value to the entry itself and only allocates a Set when a second entry shares the value.
 
 import { DnSyntaxError, normalizeDn, parseDn } from '../dn';
+import { SchemaViolation, type SchemaRules } from '../schema-rules';
 
 export type AttributeValues = Record<string, string | string[]>;
 
@@ -97,6 +98,7 @@ export const RESULT_CODES = {
   invalidDnSyntax: 34,
   insufficientAccessRights: 50,
   unwillingToPerform: 53,
+  namingViolation: 64,
   objectClassViolation: 65,
   notAllowedOnNonLeaf: 66,
   entryAlreadyExists: 68,
@@ -460,7 +462,12 @@ export class DirectoryStore {
   /** How many entries filters were evaluated against since construction or the last reset. */
   entriesScanned = 0;
 
-  constructor() {
+  /**
+   * With `schema`, every add and modify is checked as slapd checks it (./schema-rules), so this server
+   * accepts nothing a real one loaded with the same schema would refuse. Without it (the store's own unit
+   * tests), any attribute goes, and the naming attribute is filled in from the RDN as AD does.
+   */
+  constructor(private readonly options: { schema?: SchemaRules } = {}) {
     this.seedSpellings();
   }
 
@@ -1043,9 +1050,11 @@ export class DirectoryStore {
     if (!types.some((t) => t.lower === 'objectclass')) {
       throw new DirectoryError('objectClassViolation', `"${dn}" has no objectClass`);
     }
-    // Active Directory always sets the naming attribute from the RDN (cn for CN=…).
     const rdn = firstRdn(dn);
-    if (rdn && ATTRIBUTE_NAME.test(rdn.type) && !/^[0-9]/.test(rdn.type)) {
+    if (this.options.schema) {
+      this.checkSchema(dn, rdn, types, values);
+    } else if (rdn && ATTRIBUTE_NAME.test(rdn.type) && !/^[0-9]/.test(rdn.type)) {
+      // Active Directory always sets the naming attribute from the RDN (cn for CN=…).
       const rdnType = this.typeOf(rdn.type);
       if (!types.includes(rdnType) && !rdnType.hidden) {
         this.keyOrThrow(rdnType, rdn.value, dn);
@@ -1055,6 +1064,16 @@ export class DirectoryStore {
     }
     // slice(): exact-capacity copies (arrays grown by push keep spare slots).
     return new StoredEntry(dn, ndn, this.shapeOf(types), values.slice());
+  }
+
+  /** The entry as it would be stored, against the schema; a violation becomes the LDAP error slapd would return. */
+  private checkSchema(dn: string, rdn: { type: string; value: string } | undefined, types: readonly AttributeType[], values: ReadonlyArray<string | string[]>): void {
+    try {
+      this.options.schema!.checkEntry(dn, rdn, types.filter((t) => t.lower !== 'distinguishedname').map((t) => ({ name: t.name, values: asArray(values[types.indexOf(t)]) })));
+    } catch (e) {
+      if (e instanceof SchemaViolation) throw new DirectoryError(e.code, e.message);
+      throw e;
+    }
   }
 
   /** `current` plus `added`, checking each value's type, syntax and uniqueness (by index key). */
@@ -1190,6 +1209,7 @@ export class DirectoryStore {
     if (!types.some((t) => t.lower === 'objectclass')) {
       throw new DirectoryError('objectClassViolation', `"${e.dn}" would be left without an objectClass`);
     }
+    if (this.options.schema) this.checkSchema(e.dn, firstRdn(e.dn), types, values);
     this.unindexEntry(e);
     e.types = this.shapeOf(types);
     e.values = values.map((v) => (v.length === 1 ? v[0] : v));
