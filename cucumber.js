@@ -9,9 +9,10 @@ const common = {
 
 module.exports = {
   default: { ...common, format: ['progress', './support/formatters/closest-step.js:reports/undefined-steps.txt'] },
-  ci: { ...common, format: ['progress', './support/formatters/closest-step.js:reports/undefined-steps.txt'], order: 'defined' },
+  // Each run also writes its results as JSON, so scripts/agree.js can compare two environments scenario by scenario.
+  ci: { ...common, format: ['progress', './support/formatters/closest-step.js:reports/undefined-steps.txt', 'json:reports/results-in-process.json'], order: 'defined' },
   // The same suite on a real OpenLDAP server (Debian's slapd, started and stopped by the run).
-  openldap: { ...common, format: ['progress', './support/formatters/closest-step.js:reports/undefined-steps.txt'], order: 'defined', worldParameters: { environment: 'openldap' } },
+  openldap: { ...common, format: ['progress', './support/formatters/closest-step.js:reports/undefined-steps.txt', 'json:reports/results-openldap.json'], order: 'defined', worldParameters: { environment: 'openldap' } },
   random: { ...common, format: ['progress', './support/formatters/closest-step.js:reports/undefined-steps.txt'], order: 'random' },
   scenarios: {
     ...common,

@@ -1,8 +1,10 @@
-// Chooses where the directory comes from: EXCHANGE_SCENARIOS_ENVIRONMENT=in-process (the default) or
-// openldap (Debian's slapd, started by the run). Other environments plug in here.
+// Chooses where the directory comes from: EXCHANGE_SCENARIOS_ENVIRONMENT=in-process (the default),
+// openldap (Debian's slapd, started by the run) or live (a production forest, read-only; see live.ts).
+// Other environments plug in here.
 
 import type { ScenarioEnvironment } from './environment';
 import { startInProcess } from './in-process';
+import { startLive } from './live';
 import { startOpenLdap } from './openldap';
 
 export type { ScenarioEnvironment } from './environment';
@@ -10,6 +12,7 @@ export type { ScenarioEnvironment } from './environment';
 const ENVIRONMENTS: Record<string, () => Promise<ScenarioEnvironment>> = {
   'in-process': startInProcess,
   openldap: startOpenLdap,
+  live: () => startLive(),
 };
 
 export function environmentName(): string {

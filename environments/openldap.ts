@@ -176,8 +176,12 @@ export async function startOpenLdap(): Promise<ScenarioEnvironment> {
         const level = byDepth.get(depth)!;
         const results = await Promise.allSettled(level.map((e) => admin.add(e.dn, e.attributes)));
         results.forEach((r, i) => r.status === 'fulfilled' && added.push(level[i].dn));
-        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-        if (failed) throw failed.reason;
+        const at = results.findIndex((r) => r.status === 'rejected');
+        if (at >= 0) {
+          // slapd's text names no entry: say which one, as the in-process server does, keeping the result code.
+          const reason = (results[at] as PromiseRejectedResult).reason as Error & { code?: number };
+          throw Object.assign(new Error(`"${level[at].dn}": ${reason.message.replace(/ Code: 0x[0-9a-f]+$/i, '')}`), { code: reason.code });
+        }
       }
     } catch (e) {
       for (const dn of added.reverse()) await admin.del(dn).catch(() => undefined);

@@ -3,9 +3,9 @@
 // password and which server rendered her mailbox. Assertions read the trace and the pages' structure.
 
 import { defineParameterType, Given, Then, When } from '@cucumber/cucumber';
-import type { Decision, Hop } from '@exchange-scenarios/engine';
+import { InputError, type Decision, type Hop } from '@exchange-scenarios/engine';
 import { located } from '../support/input-errors';
-import { DEFAULT_PASSWORD, type ScenarioWorld, type UserSession } from '../support/world';
+import type { ScenarioWorld, UserSession } from '../support/world';
 
 /** A user's name, or she/he/they for the user the previous step named. */
 function userNamed(world: ScenarioWorld, name: string): string {
@@ -33,7 +33,10 @@ function session(world: ScenarioWorld, alias: string): UserSession {
     const mailbox = world.sim.writer.planner.mailbox(alias);
     const browser = world.sim.browser(`${alias}'s browser`, {
       logonName: mailbox.userPrincipalName,
-      password: world.wrongPassword.has(alias) ? `${DEFAULT_PASSWORD}-wrong` : DEFAULT_PASSWORD,
+      // Asked for only when she has to type it: integrated Windows sign-in never does (see World.passwordFor).
+      get password() {
+        return world.passwordFor(alias, mailbox.userPrincipalName);
+      },
       domainJoined: world.domainJoined.has(alias),
     });
     for (const pattern of world.intranetZones.get(alias) ?? []) browser.addToLocalIntranetZone(pattern);
@@ -63,10 +66,12 @@ When('{user} signs in to OWA at {string}', async function (this: ScenarioWorld, 
 });
 
 When('{user} follows the link', async function (this: ScenarioWorld, user: string) {
-  const s = session(this, user);
-  await this.sim.refreshNetwork();
-  s.journeyStart = this.sim.network.trace.hops.length;
-  s.lastPage = await s.browser.followLink();
+  await located(this.locator, async () => {
+    const s = session(this, user);
+    await this.sim.refreshNetwork();
+    s.journeyStart = this.sim.network.trace.hops.length;
+    s.lastPage = await s.browser.followLink();
+  });
 });
 
 // ---- what happened ----
@@ -201,9 +206,14 @@ Then('{word} accepted the client security context of {user} from {word}', functi
   assertThat(this, user, logon?.status === 241, `${from} POSTing ${user}'s serialized security context to ${target}'s proxyLogon.owa, answered 241`);
 });
 
-Given('{user} uses a wrong password', function (this: ScenarioWorld, user: string) {
-  this.lastUser = user;
-  this.wrongPassword.add(user);
+Given('{user} uses a wrong password', async function (this: ScenarioWorld, user: string) {
+  await located(this.locator, () => {
+    // Said here, at the step that asks for it, rather than when she first types.
+    const refusal = this.environment.userPasswords?.wrongPasswordRefusal(user);
+    if (refusal) throw new InputError(refusal, { value: user });
+    this.lastUser = user;
+    this.wrongPassword.add(user);
+  });
 });
 
 Then('{user} is back at the logon page with {string}', function (this: ScenarioWorld, user: string, text: string) {
@@ -215,8 +225,9 @@ Then(/^(?:(\S+)'s|her|his|their) password appears nowhere in the trace$/, functi
   const user = who ?? this.lastUser!;
   const s = session(this, user);
   const drawn = this.sim.network.trace.render();
+  const password = this.passwordFor(user, this.sim.writer.planner.mailbox(user).userPrincipalName);
   // The hidden form carried it across the redirection; the trace and the report must not.
-  if (drawn.includes(DEFAULT_PASSWORD) || JSON.stringify(this.sim.network.trace.hops).includes(DEFAULT_PASSWORD)) {
+  if (drawn.includes(password) || JSON.stringify(this.sim.network.trace.hops).includes(password)) {
     throw new Error(`${user}'s password is written in the trace`);
   }
   assertThat(this, user, s.browser.typedCredentials > 0, `${user} having typed her password at least once (otherwise this proves nothing)`);

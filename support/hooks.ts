@@ -1,10 +1,13 @@
 // One directory server per test process; a clean directory, a new simulated organization and a new
 // network for every scenario. A scenario fails if anything it did reached a name no server answers at.
+// On a directory the run did not build (live), every scenario adopts the organization it holds instead,
+// and a step that was refused a change by the read-only directory fails even if it expected a refusal.
 
-import { After, AfterAll, Before, BeforeAll, BeforeStep, Status } from '@cucumber/cucumber';
+import { After, AfterAll, AfterStep, Before, BeforeAll, BeforeStep, Status } from '@cucumber/cucumber';
 import { closeNetwork, DirectoryClient, ExchangeSimulation } from '@exchange-scenarios/engine';
 import { closeFederationSupport } from './federation';
 import { startEnvironment, type ScenarioEnvironment } from '../environments';
+import { fromInputError, located } from './input-errors';
 import { FeatureLocator } from './locations';
 import type { ScenarioWorld } from './world';
 
@@ -12,9 +15,10 @@ let environment: ScenarioEnvironment | undefined;
 /** One bound connection for the whole test process; the directory behind it is emptied per scenario. */
 let client: DirectoryClient | undefined;
 
-BeforeAll(async function () {
-  environment = await startEnvironment();
-  client = await DirectoryClient.connect(environment.url, environment.serviceAccount);
+BeforeAll(async function (this: { parameters?: { environment?: string } }) {
+  // A profile chooses its directory with worldParameters.environment (cucumber.js: `openldap`); else the variable.
+  environment = await startEnvironment(this.parameters?.environment);
+  client = await DirectoryClient.connect(environment.url, environment.serviceAccount, environment.connection);
 });
 
 AfterAll(async function () {
@@ -27,11 +31,25 @@ AfterAll(async function () {
 Before(async function (this: ScenarioWorld, { pickle, gherkinDocument }) {
   this.locator = new FeatureLocator(pickle, gherkinDocument);
   await environment!.prepareScenario();
+  this.environment = environment!;
   this.sim = await ExchangeSimulation.start(environment!, { client });
+  if (environment!.adoptsExisting) await located(this.locator, () => this.sim.adoptOrganizations());
 });
 
 BeforeStep(function (this: ScenarioWorld, { pickleStep }) {
   this.locator.enter(pickleStep);
+  this.refusalsAtStepStart = this.sim?.client.refusals.count ?? 0;
+});
+
+// A step that expects a refusal ("the administrator declares …", "… tries …") keeps any InputError as
+// the one it expected; the read-only directory's refusal is not Exchange's, so it fails the step here.
+// So does one made inside a simulated server (a user bind the live environment will not make).
+AfterStep(function (this: ScenarioWorld, { result }) {
+  if (!this.sim) return; // the scenario never started
+  const { count, last } = this.sim.client.refusals;
+  if (count === this.refusalsAtStepStart || !last) return;
+  if (result.status === Status.FAILED && result.message?.includes(last.message)) return; // already reported
+  throw fromInputError(this.locator, last);
 });
 
 After(async function (this: ScenarioWorld, { result, pickle }) {

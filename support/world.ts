@@ -2,7 +2,8 @@
 // feature file it is. Steps reach the engine only through this.
 
 import { World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber';
-import type { EwsOutcome, ExchangeSimulation, Federation, FreeBusyLookup, Impersonation, Page, ShellOutput, SimulatedBrowser } from '@exchange-scenarios/engine';
+import { InputError, type EwsOutcome, type ExchangeSimulation, type Federation, type FreeBusyLookup, type Impersonation, type Page, type ShellOutput, type SimulatedBrowser } from '@exchange-scenarios/engine';
+import type { ScenarioEnvironment } from '../environments';
 import type { FeatureLocator } from './locations';
 
 /** A password every scenario user has unless a step says otherwise; never shown in a report. */
@@ -18,13 +19,19 @@ export interface UserSession {
 
 export class ScenarioWorld extends World {
   sim!: ExchangeSimulation;
+  /** Where the directory comes from (set by the Before hook). */
+  environment!: ScenarioEnvironment;
   locator!: FeatureLocator;
+  /** The directory's refusals counted when the current step began (support/hooks.ts checks none was swallowed). */
+  refusalsAtStepStart = 0;
   readonly sessions = new Map<string, UserSession>();
   readonly domainJoined = new Set<string>();
   readonly wrongPassword = new Set<string>();
   readonly intranetZones = new Map<string, string[]>();
   /** The error of the last declaration a scenario expected to be refused. */
   refusal?: string;
+  /** What loading the scenario's directory export left out (steps/directory-export.steps.ts). */
+  exportReport?: import('@exchange-scenarios/engine/src/directory/ldif').LdifSkipReport;
   /** The user the last step spoke of, for "she". */
   lastUser?: string;
   /** Federation, once a step needed it (support/federation.ts). */
@@ -46,6 +53,21 @@ export class ScenarioWorld extends World {
 
   constructor(options: IWorldOptions) {
     super(options);
+  }
+
+  /**
+   * The password a user types when she has to. Scenario users have the scenario password (a wrong one
+   * when a step says so); in a forest the run did not write (live), the environment's, and an InputError
+   * when nobody gave it or when a wrong one would be tried against real accounts.
+   */
+  passwordFor(alias: string, userPrincipalName: string): string {
+    const passwords = this.environment?.userPasswords;
+    const wrong = this.wrongPassword.has(alias);
+    if (!passwords) return wrong ? `${DEFAULT_PASSWORD}-wrong` : DEFAULT_PASSWORD;
+    if (wrong) throw new InputError(passwords.wrongPasswordRefusal(alias), { value: alias });
+    const known = passwords.passwordOf(alias, userPrincipalName);
+    if (known === undefined) throw new InputError(passwords.unknownPassword(alias), { value: alias });
+    return known;
   }
 }
 

@@ -6,7 +6,7 @@ export { Trace, type Hop, type Decision } from './trace/trace';
 export { SimulatedBrowser, type BrowserUser, type Page } from './network/browser';
 export { SimulatedNetwork, closeNetwork, NetworkError } from './network/network';
 export { InProcessDirectoryServer, type DirectoryEntry } from './directory/in-process';
-export { DirectoryClient, Entry, type DirectoryCredentials, type DirectoryWriteEntry } from './directory/client';
+export { DirectoryClient, Entry, ReadOnlyDirectoryError, describeChange, type DirectoryClientOptions, type DirectoryCredentials, type DirectoryWriteEntry, type ReadOnlyDirectory } from './directory/client';
 export * as filter from './directory/filter';
 export { escapeFilterValue } from './directory/filter';
 export { escapeRdnValue, domainToDn, normalizeDn } from './directory/dn';
@@ -14,7 +14,7 @@ export { ATTR, AUTH_METHOD_BITS, SERVER_ROLE_BITS, EXTENDED_RIGHTS, INVENTED_ATT
 export { InputError, type InputProblem } from './errors';
 export { parseShell } from './shell/command-line';
 export { TopologyWriter, TopologyPlanner, type NamingContexts } from './topology/writer';
-export { ExchangeDirectory, TopologyCache } from './topology/reader';
+export { ExchangeDirectory, TopologyCache, type ExchangeForestView } from './topology/reader';
 export { ForestLayout } from './topology/layout';
 export { releaseByName, RELEASE_NAMES, releaseFromSerialNumber, serialNumberOf, type ExchangeRelease } from './topology/versions';
 export {

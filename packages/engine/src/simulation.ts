@@ -2,7 +2,8 @@
 // cache, the virtual clock, and the network with a simulated server for every Exchange server with an
 // HTTP presence. The servers, and the names they answer at, are found by LDAP like everything else.
 
-import { DirectoryClient, type DirectoryCredentials, type DirectoryWriteEntry } from './directory/client';
+import { describeChange, DirectoryClient, type DirectoryClientOptions, type DirectoryCredentials, type DirectoryWriteEntry, type ReadOnlyDirectory } from './directory/client';
+import { normalizeDn } from './directory/dn';
 import { VirtualClock } from './clock/clock';
 import { SimulatedBrowser, type BrowserUser } from './network/browser';
 import { SimulatedNetwork, type Endpoint } from './network/network';
@@ -12,7 +13,7 @@ import { PreAuthenticatingReverseProxy, type PublishingRule } from './redirectio
 import { InputError, unknownName } from './errors';
 import { ExchangeDirectory, TopologyCache, type MailboxUserView, type ServerView } from './topology/reader';
 import { ForestLayout } from './topology/layout';
-import { TopologyWriter, type NamingContexts } from './topology/writer';
+import { describePlan, TopologyPlanner, TopologyWriter, type NamingContexts } from './topology/writer';
 import { MailboxContent } from './federation/mailbox-content';
 import { StorePermissions } from './topology/store-permissions';
 
@@ -24,6 +25,8 @@ export interface DirectoryEnvironment {
   declareNamingContexts(contexts: NamingContexts): Promise<void>;
   /** Bulk import of new objects (see DirectoryTarget.importEntries); optional. */
   importEntries?(entries: readonly DirectoryWriteEntry[]): Promise<void>;
+  /** How to connect: TLS, StartTLS, a read-only directory, which user binds are allowed (see DirectoryClientOptions). */
+  readonly connection?: DirectoryClientOptions;
 }
 
 /**
@@ -48,7 +51,12 @@ export class ExchangeOrganization {
     this.directory = new ExchangeDirectory(client, this.cache, undefined, contexts);
     this.writer = new TopologyWriter({
       directory: client,
-      declareNamingContexts: (c) => environment.declareNamingContexts(c),
+      // The forest this organization writes is the one it reads: its contexts are known without the RootDSE
+      // (a server holding several forests names only one there, and slapd cannot change its RootDSE live).
+      declareNamingContexts: async (c) => {
+        await environment.declareNamingContexts(c);
+        this.directory.knowNamingContexts(c);
+      },
       importEntries: environment.importEntries?.bind(environment),
     });
     this.writer.onChange(() => this.cache.invalidate());
@@ -122,7 +130,7 @@ export class ExchangeSimulation {
    * opened here and closed with the simulation.
    */
   static async start(environment: DirectoryEnvironment, options: { clock?: VirtualClock; client?: DirectoryClient } = {}): Promise<ExchangeSimulation> {
-    const client = options.client ?? (await DirectoryClient.connect(environment.url, environment.serviceAccount));
+    const client = options.client ?? (await DirectoryClient.connect(environment.url, environment.serviceAccount, environment.connection));
     const sim = new ExchangeSimulation(environment, client, options.clock ?? new VirtualClock(), !options.client);
     sim.network.activate();
     return sim;
@@ -134,6 +142,8 @@ export class ExchangeSimulation {
    * The declared organization becomes the current one.
    */
   async declareOrganization(spec: { name: string; forestDomain: string }): Promise<ExchangeOrganization> {
+    // On a read-only directory, what the declaration would write is the answer, whatever else is wrong with it.
+    this.client.refuseIfReadOnly(() => describePlan(new TopologyPlanner().planOrganization(spec)));
     const first = this.organizations[0];
     if (!first.writer.planner.layout) {
       await first.writer.createOrganization(spec);
@@ -160,6 +170,71 @@ export class ExchangeSimulation {
     }
     this.current = org;
     return org;
+  }
+
+  /** Whether the directory refuses changes, and why (a live production forest). */
+  get readOnly(): ReadOnlyDirectory | undefined {
+    return this.client.readOnly;
+  }
+
+  /**
+   * Adopts the Exchange organization of each forest from what the directory holds (see
+   * TopologyPlanner.adopt), for a directory this run did not write: an ldifde export, a production forest.
+   * Without `contexts`, the forest the RootDSE names (defaultNamingContext, configurationNamingContext).
+   * Everything is read over LDAP. The first adopted organization becomes the current one.
+   */
+  async adoptOrganizations(contexts?: readonly NamingContexts[]): Promise<ExchangeOrganization[]> {
+    const forests = contexts ?? [await new ExchangeDirectory(this.client, new TopologyCache(this.clock)).namingContexts()];
+    const adopted: ExchangeOrganization[] = [];
+    for (const forest of forests) {
+      const holder = this.organizations.find((o) => o.name && normalizeDn(o.layout.configurationDn) === normalizeDn(forest.configurationNamingContext));
+      if (holder) {
+        throw new InputError(`the forest of ${forest.defaultNamingContext} already holds the organization "${holder.name}" of this scenario`, { value: forest.defaultNamingContext });
+      }
+      const org = await this.organizationSlotFor(forest);
+      try {
+        org.writer.adopt(await org.directory.readExchangeForest());
+      } catch (e) {
+        // Nothing adopted: the slot goes (the first one is replaced by a fresh one, not bound to this forest).
+        const index = this.organizations.indexOf(org);
+        this.organizations.splice(index, 1);
+        if (index === 0) {
+          const fresh = this.addOrganizationSlot(); // added last: moved to the front
+          this.organizations.pop();
+          this.organizations.unshift(fresh);
+          if (this.current === org) this.current = this.organizations[0];
+        }
+        throw e;
+      }
+      adopted.push(org);
+    }
+    if (adopted.length > 0) this.current = adopted[0];
+    this.networkStale = true;
+    return adopted;
+  }
+
+  /** The empty slot every scenario starts with when it can read this forest, else a new one. */
+  private async organizationSlotFor(forest: NamingContexts): Promise<ExchangeOrganization> {
+    const first = this.organizations[0];
+    if (!first.name) {
+      first.directory.knowNamingContexts(forest);
+      const read = await first.directory.namingContexts();
+      if (normalizeDn(read.configurationNamingContext) === normalizeDn(forest.configurationNamingContext) && normalizeDn(read.defaultNamingContext) === normalizeDn(forest.defaultNamingContext)) return first;
+    }
+    return this.addOrganizationSlot(forest);
+  }
+
+  /**
+   * Seeds the directory with objects of an export (ldifde), through the environment's bulk import (or LDAP
+   * adds without one), after declaring the naming contexts they live in when given. Adopt afterwards.
+   */
+  async importEntries(entries: readonly DirectoryWriteEntry[], contexts?: NamingContexts): Promise<void> {
+    this.client.refuseIfReadOnly(() => `import ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} (${describeChange({ adds: entries })})`);
+    if (contexts) await this.environment.declareNamingContexts(contexts);
+    if (this.environment.importEntries) await this.environment.importEntries(entries);
+    else for (const entry of entries) await this.client.add(entry);
+    for (const org of this.organizations) org.cache.invalidate();
+    this.networkStale = true;
   }
 
   /** The organization with this name (case-insensitive), or an InputError listing the declared ones. */

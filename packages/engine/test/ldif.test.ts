@@ -109,7 +109,7 @@ test('round trip: toLdifde, then parseLdif and adEntriesFromLdif, gives the same
   const text = toLdifde(FIXTURE);
   const result = adEntriesFromLdif(parseLdif(text, 'fixture.ldf'), { namingContexts: [DOMAIN] });
   assert.deepEqual(result.entries, FIXTURE);
-  assert.deepEqual(result.skipped, { entries: [], attributes: {}, objectClasses: {}, passwords: [] });
+  assert.deepEqual(result.skipped, { entries: [], attributes: {}, objectClasses: {}, notAllowed: {}, passwords: [] });
   assert.deepEqual(result.namingContexts, { defaultNamingContext: DOMAIN, configurationNamingContext: `CN=Configuration,${DOMAIN}` });
   // The same from a Buffer, with LF endings.
   const lf = toLdifde(FIXTURE, { lineEnding: '\n' });

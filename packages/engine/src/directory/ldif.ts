@@ -17,6 +17,7 @@
 //   mark under -u. The fold width of 80 columns is the project's brief; Microsoft's pages we found do not
 //   state it (RFC 2849 allows any width, so readers do not depend on it).
 
+import { SchemaRules } from './schema-rules';
 import { AD_ATTRIBUTE_TYPES, AD_OBJECT_CLASSES, LDAP_SYNTAX, type AttributeTypeDefinition, type ObjectClassDefinition } from './ad-schema';
 import type { DirectoryWriteEntry } from './client';
 import { DnSyntaxError, formatDn, normalizeDn, parseDn } from './dn';
@@ -531,6 +532,12 @@ export interface LdifSkipReport {
   attributes: Record<string, number>;
   /** Object classes unknown to the schema, removed from objectClass, with the number of loaded entries. */
   objectClasses: Record<string, number>;
+  /**
+   * Attributes the schema knows but the entry's classes do not allow, dropped, with the number of entries:
+   * AD's top allows objectGUID, whenCreated, … on every object, where OpenLDAP's organizationalUnit (which
+   * both servers here use) does not; slapd would refuse the entry, so it is loaded without them.
+   */
+  notAllowed: Record<string, number>;
   /** Password attributes found and not loaded; never their values. */
   passwords: Array<{ dn: string; line: number; attribute: string }>;
 }
@@ -859,7 +866,8 @@ export function adEntriesFromLdif(records: readonly LdifRecord[], options: LdifI
   const loader = new Loader(options.source ?? 'the export', options.namingContexts);
   for (const record of records) loader.apply(record);
 
-  const skipped: LdifSkipReport = { entries: [], attributes: {}, objectClasses: {}, passwords: loader.passwords };
+  const skipped: LdifSkipReport = { entries: [], attributes: {}, objectClasses: {}, notAllowed: {}, passwords: loader.passwords };
+  const notAllowedNames = new Map<string, string>();
   const droppedNames = new Map<string, string>();
   const droppedClassNames = new Map<string, string>();
   const count = (into: Record<string, number>, names: Map<string, string>, lower: string, written: string) => {
@@ -904,8 +912,10 @@ export function adEntriesFromLdif(records: readonly LdifRecord[], options: LdifI
     for (const c of unknown) count(skipped.objectClasses, droppedClassNames, c.toLowerCase(), c);
     for (const [lower, name] of e.dropped) count(skipped.attributes, droppedNames, lower, name);
     const attributes: Record<string, string | string[]> = {};
+    const allowed = SchemaRules.activeDirectory.allowedAttributes(known.map((c) => c.name));
     for (const a of e.attributes.values()) {
       if (a.def.name === 'objectClass') attributes.objectClass = known.map((c) => c.name);
+      else if (!allowed.has(a.def.name.toLowerCase())) count(skipped.notAllowed, notAllowedNames, a.def.name.toLowerCase(), a.def.name);
       else attributes[a.def.name] = a.values.length === 1 ? a.values[0] : [...a.values];
     }
     entries.push({ dn: e.dn, attributes });

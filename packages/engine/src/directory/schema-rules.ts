@@ -6,7 +6,8 @@
 // What is checked, as slapd does: every object class and attribute type is defined; the structural classes
 // form one chain; every MUST of every class (and its superiors) is there; every attribute is allowed by
 // some class; single-valued attributes have one value; values obey their syntax; the RDN's value is in
-// the entry (Active Directory would fill the naming attribute in itself; slapd refuses, and so do we).
+// the entry (both AD and slapd fill a missing naming attribute in from the RDN on an add, so this bites
+// when a modify takes it away, or when the attribute holds other values only).
 
 import { AD_ATTRIBUTE_TYPES, AD_OBJECT_CLASSES, LDAP_SYNTAX, type AttributeTypeDefinition, type ObjectClassDefinition } from './ad-schema';
 
@@ -66,6 +67,17 @@ export class SchemaRules {
       at.may.forEach((a) => may.add(a.toLowerCase()));
     }
     return { must, may, chain };
+  }
+
+  /** Every attribute (lower-cased) an entry of these classes may hold: their MUSTs and MAYs with their superiors'. */
+  allowedAttributes(classNames: readonly string[]): Set<string> {
+    const out = new Set<string>(['objectclass']);
+    for (const n of classNames) {
+      const closed = this.closure.get(n.toLowerCase());
+      closed?.must.forEach((a) => out.add(a));
+      closed?.may.forEach((a) => out.add(a));
+    }
+    return out;
   }
 
   /** The attribute's definition, or undefined when the schema has none. */

@@ -19,9 +19,14 @@ export class ForestLayout {
   constructor(
     readonly forestDomain: string,
     readonly organizationName: string,
+    /**
+     * The Configuration naming context when it is not CN=Configuration under this domain: a forest read
+     * from a child domain's domain controller keeps it under the forest root domain.
+     */
+    configurationNamingContext?: string,
   ) {
     this.domainDn = domainToDn(forestDomain);
-    this.configurationDn = joinDn(rdn('CN', 'Configuration'), this.domainDn);
+    this.configurationDn = configurationNamingContext ?? joinDn(rdn('CN', 'Configuration'), this.domainDn);
     this.sitesDn = joinDn(rdn('CN', 'Sites'), this.configurationDn);
     this.servicesDn = joinDn(rdn('CN', 'Services'), this.configurationDn);
     this.microsoftExchangeDn = joinDn(rdn('CN', 'Microsoft Exchange'), this.servicesDn);
@@ -35,6 +40,11 @@ export class ForestLayout {
   /** The NetBIOS name of the domain: its first label, upper case (CONTOSO for contoso.com). */
   get netbiosName(): string {
     return this.forestDomain.split('.')[0].toUpperCase();
+  }
+
+  /** The naming contexts this layout's organization is read through. */
+  get namingContexts(): { defaultNamingContext: string; configurationNamingContext: string } {
+    return { defaultNamingContext: this.domainDn, configurationNamingContext: this.configurationDn };
   }
 
   siteDn(site: string): string {

@@ -5,13 +5,14 @@
 // configuration") and a lifetime on the virtual clock.
 
 import type { DirectoryClient, Entry, SearchRecord } from '../directory/client';
-import { firstRdnValue, normalizeDn, parentDn } from '../directory/dn';
-import { and, eq, or, present, type Filter } from '../directory/filter';
+import { firstRdnValue, normalizeDn, parentDn, parseDn } from '../directory/dn';
+import { and, eq, not, or, present, type Filter } from '../directory/filter';
 import { ATTR, maskToAuthMethods, maskToRoles, OBJECT_CLASS, WELL_KNOWN, type AuthMethodName, type ServerRoleName } from '../directory/schema';
 import { parseSddl, type SecurityDescriptor } from '../directory/security';
 import type { VirtualClock } from '../clock/clock';
+import { InputError } from '../errors';
 import type { CrossSiteRedirectType, LegacyRedirectType } from './model';
-import { releaseFromSerialNumber, type ExchangeRelease } from './versions';
+import { releaseFromSerialNumber, UnknownReleaseError, type ExchangeRelease } from './versions';
 
 export interface SiteView {
   dn: string;
@@ -66,6 +67,37 @@ export interface MailboxUserView {
   homeServerLegacyDn?: string;
   /** A linked mailbox's owner: the SID of the account in the account forest that signs in to it. */
   masterAccountSid?: string;
+  displayName?: string;
+}
+
+/** A user account without a mailbox (an application's service account), or a security group. */
+export interface PrincipalView {
+  dn: string;
+  /** sAMAccountName for an account, cn for a group. */
+  name: string;
+  sid: string;
+  userPrincipalName?: string;
+}
+
+/**
+ * Everything of an Exchange forest a scenario names things by, read from the directory in one go: what
+ * an organization the engine did not write (an ldifde export, a production forest) is adopted from.
+ */
+export interface ExchangeForestView {
+  contexts: NamingContextsView;
+  /** The forest's DNS domain, from the domain naming context (DC=contoso,DC=com → contoso.com). */
+  forestDomain: string;
+  organizationName: string;
+  /** The domain's objectSid; empty when the domain object carries none. */
+  domainSid: string;
+  sites: SiteView[];
+  /** The administrative groups under CN=Administrative Groups of the organization. */
+  administrativeGroups: string[];
+  servers: Array<{ server: ServerView; virtualDirectory?: VirtualDirectoryView; computer?: { dn: string; sid: string } }>;
+  databases: DatabaseView[];
+  mailboxes: MailboxUserView[];
+  accounts: PrincipalView[];
+  groups: PrincipalView[];
 }
 
 export interface NamingContextsView {
@@ -128,7 +160,8 @@ const VDIR_ATTRIBUTES = [
   ATTR.objectClass, ATTR.internalHostName, ATTR.externalHostName, ATTR.internalAuthenticationMethods, ATTR.externalAuthenticationMethods,
   ATTR.exchange2003Url, ATTR.owaFailbackUrl, ATTR.crossSiteRedirectType, ATTR.legacyRedirectType, ATTR.twoFactorAuthentication,
 ];
-const USER_ATTRIBUTES = [ATTR.sAMAccountName, ATTR.mailNickname, ATTR.userPrincipalName, ATTR.proxyAddresses, ATTR.mail, ATTR.objectSid, ATTR.homeMDB, ATTR.homeServerName, ATTR.masterAccountSid];
+const USER_ATTRIBUTES = [ATTR.sAMAccountName, ATTR.mailNickname, ATTR.userPrincipalName, ATTR.proxyAddresses, ATTR.mail, ATTR.objectSid, ATTR.homeMDB, ATTR.homeServerName, ATTR.masterAccountSid, ATTR.displayName];
+const DATABASE_ATTRIBUTES = [ATTR.cn, ATTR.owningServer, ATTR.legacyExchangeDN];
 
 export class ExchangeDirectory {
   private contexts?: NamingContextsView;
@@ -153,8 +186,8 @@ export class ExchangeDirectory {
     return this.search(base, filter, scope, attributes);
   }
 
-  private async search(base: string, filter: Filter, scope: 'base' | 'one' | 'sub', attributes: readonly string[]): Promise<Entry[]> {
-    const entries = await this.client.search(base, filter, { scope, attributes });
+  private async search(base: string, filter: Filter, scope: 'base' | 'one' | 'sub', attributes: readonly string[], paged = false): Promise<Entry[]> {
+    const entries = await this.client.search(base, filter, { scope, attributes, paged });
     this.log({ base, scope, filter: filter.text, results: entries.length });
     return entries;
   }
@@ -182,6 +215,11 @@ export class ExchangeDirectory {
     const value = await build(entries);
     this.cache.set(key, value, { base: q.base, scope: q.scope, filter: q.filter.text, results: entries.length });
     return value;
+  }
+
+  /** The forest's naming contexts as its writer declared them (the RootDSE is read only when nobody did). */
+  knowNamingContexts(contexts: NamingContextsView): void {
+    this.contexts ??= { defaultNamingContext: contexts.defaultNamingContext, configurationNamingContext: contexts.configurationNamingContext };
   }
 
   async namingContexts(): Promise<NamingContextsView> {
@@ -242,6 +280,7 @@ export class ExchangeDirectory {
       homeMdbDn: e.get(ATTR.homeMDB),
       homeServerLegacyDn: e.get(ATTR.homeServerName),
       masterAccountSid: e.get(ATTR.masterAccountSid),
+      displayName: e.get(ATTR.displayName),
     };
   }
 
@@ -362,22 +401,108 @@ export class ExchangeDirectory {
   async database(dn: string): Promise<DatabaseView | undefined> {
     return this.view(
       `database|${dn.toLowerCase()}`,
-      () => ({ base: dn, filter: eq(ATTR.objectClass, OBJECT_CLASS.mdb), scope: 'base', attributes: [ATTR.cn, ATTR.owningServer, ATTR.legacyExchangeDN] }),
-      async (found): Promise<DatabaseView | undefined> => {
-        const e = found[0];
-        const owner = e?.get(ATTR.owningServer);
-        const server = owner ? await this.server(owner) : undefined;
-        if (!e || !server) return undefined;
-        const legacyDn = e.get(ATTR.legacyExchangeDN);
-        const suffix = WELL_KNOWN.privateMdbSuffix.toLowerCase();
-        return {
-          dn: e.dn,
-          name: e.get(ATTR.cn) ?? firstRdnValue(e.dn),
-          server,
-          rpcClientAccessServerLegacyDn: legacyDn && legacyDn.toLowerCase().endsWith(suffix) ? legacyDn.slice(0, -suffix.length) : undefined,
-        };
+      () => ({ base: dn, filter: eq(ATTR.objectClass, OBJECT_CLASS.mdb), scope: 'base', attributes: DATABASE_ATTRIBUTES }),
+      async (found) => (found[0] ? this.toDatabase(found[0]) : undefined),
+    );
+  }
+
+  /** Every mailbox database of the organization (msExchPrivateMDB), with the server it is mounted on. */
+  async allDatabases(): Promise<DatabaseView[]> {
+    const { configurationNamingContext } = await this.namingContexts();
+    return this.view(
+      'databases|all',
+      () => ({ base: configurationNamingContext, filter: eq(ATTR.objectClass, OBJECT_CLASS.privateMdb), scope: 'sub', attributes: DATABASE_ATTRIBUTES }),
+      async (found) => {
+        const views: DatabaseView[] = [];
+        for (const e of found) {
+          const view = await this.toDatabase(e);
+          if (view) views.push(view);
+        }
+        return views;
       },
     );
+  }
+
+  /** A database whose owning server is not an Exchange server of the directory is no database to use. */
+  private async toDatabase(e: Entry): Promise<DatabaseView | undefined> {
+    const owner = e.get(ATTR.owningServer);
+    const server = owner ? await this.server(owner) : undefined;
+    if (!server) return undefined;
+    const legacyDn = e.get(ATTR.legacyExchangeDN);
+    const suffix = WELL_KNOWN.privateMdbSuffix.toLowerCase();
+    return {
+      dn: e.dn,
+      name: e.get(ATTR.cn) ?? firstRdnValue(e.dn),
+      server,
+      rpcClientAccessServerLegacyDn: legacyDn && legacyDn.toLowerCase().endsWith(suffix) ? legacyDn.slice(0, -suffix.length) : undefined,
+    };
+  }
+
+  // ---- the whole forest, for adopting an organization the engine did not write ----
+
+  /**
+   * Reads the Exchange organization of this forest and everything steps name things by: sites, servers
+   * (with their OWA virtual directory and computer account), databases, mailboxes, accounts and groups.
+   * Configuration goes through the views above (and their cache); recipients are read in pages.
+   */
+  async readExchangeForest(): Promise<ExchangeForestView> {
+    const contexts = await this.namingContexts();
+    const forestDomain = forestDomainOf(contexts.defaultNamingContext);
+    const exchangeDn = `CN=Microsoft Exchange,CN=Services,${contexts.configurationNamingContext}`;
+    const organizations = await this.lookupIfPresent(exchangeDn, eq(ATTR.objectClass, OBJECT_CLASS.organization), 'one', [ATTR.cn]);
+    if (organizations.length !== 1) {
+      throw new InputError(
+        organizations.length === 0
+          ? `the forest ${forestDomain} holds no Exchange organization: nothing of class ${OBJECT_CLASS.organization} under ${exchangeDn}`
+          : `the forest ${forestDomain} holds ${organizations.length} Exchange organizations under ${exchangeDn} (${organizations.map((o) => o.dn).join('; ')}); Exchange allows one per forest`,
+        { value: forestDomain },
+      );
+    }
+    const organizationDn = organizations[0].dn;
+    const organizationName = organizations[0].get(ATTR.cn) ?? firstRdnValue(organizationDn);
+    const domain = await this.lookupIfPresent(contexts.defaultNamingContext, present(ATTR.objectClass), 'base', [ATTR.objectSid]);
+    const sites = await this.lookupIfPresent(`CN=Sites,${contexts.configurationNamingContext}`, eq(ATTR.objectClass, OBJECT_CLASS.site), 'one', [ATTR.cn]);
+    const groups = await this.lookupIfPresent(`CN=Administrative Groups,${organizationDn}`, eq(ATTR.objectClass, OBJECT_CLASS.adminGroup), 'one', [ATTR.cn]);
+
+    try {
+      await this.prefetchConfiguration();
+    } catch (err) {
+      // One server of a later version (Exchange 2013 in a 2010 organization) is outside what the rules model.
+      if (err instanceof UnknownReleaseError) throw new InputError(`the organization "${organizationName}" has an Exchange server this project cannot model: ${err.message}`, { value: err.value });
+      throw err;
+    }
+    const servers: ExchangeForestView['servers'] = [];
+    for (const server of await this.allServers()) {
+      servers.push({ server, virtualDirectory: await this.virtualDirectory(server), computer: await this.computerAccount(server) });
+    }
+    const { defaultNamingContext } = contexts;
+    const user = eq(ATTR.objectClass, OBJECT_CLASS.user);
+    const mailboxes = await this.search(defaultNamingContext, and(user, present(ATTR.homeMDB)), 'sub', USER_ATTRIBUTES, true);
+    const accounts = await this.search(defaultNamingContext, and(user, not(eq(ATTR.objectClass, OBJECT_CLASS.computer)), not(present(ATTR.homeMDB))), 'sub', [ATTR.sAMAccountName, ATTR.userPrincipalName, ATTR.objectSid], true);
+    const securityGroups = await this.search(defaultNamingContext, eq(ATTR.objectClass, OBJECT_CLASS.group), 'sub', [ATTR.cn, ATTR.objectSid], true);
+    return {
+      contexts,
+      forestDomain,
+      organizationName,
+      domainSid: domain[0]?.get(ATTR.objectSid) ?? '',
+      sites: sites.map((e) => ({ dn: e.dn, name: e.get(ATTR.cn) ?? firstRdnValue(e.dn) })),
+      administrativeGroups: groups.map((e) => e.get(ATTR.cn) ?? firstRdnValue(e.dn)),
+      servers,
+      databases: await this.allDatabases(),
+      mailboxes: mailboxes.map((e) => this.toUser(e)),
+      accounts: accounts.map((e) => ({ dn: e.dn, name: e.get(ATTR.sAMAccountName) ?? firstRdnValue(e.dn), sid: e.get(ATTR.objectSid) ?? '', userPrincipalName: e.get(ATTR.userPrincipalName) })),
+      groups: securityGroups.map((e) => ({ dn: e.dn, name: e.get(ATTR.cn) ?? firstRdnValue(e.dn), sid: e.get(ATTR.objectSid) ?? '' })),
+    };
+  }
+
+  /** A search whose missing base is an empty result, not an error. */
+  private async lookupIfPresent(base: string, filter: Filter, scope: 'base' | 'one' | 'sub', attributes: readonly string[]): Promise<Entry[]> {
+    try {
+      return await this.search(base, filter, scope, attributes);
+    } catch (err) {
+      if ((err as { code?: number }).code === 32) return [];
+      throw err;
+    }
   }
 
   /** The computer account of an Exchange server (for its SID and group memberships). */
@@ -431,3 +556,11 @@ export class ExchangeDirectory {
   }
 }
 
+/** DC=contoso,DC=com → contoso.com; an InputError for a naming context that is not a DNS domain's. */
+export function forestDomainOf(domainDn: string): string {
+  const rdns = parseDn(domainDn);
+  if (rdns.length === 0 || rdns.some((r) => r.type.toLowerCase() !== 'dc')) {
+    throw new InputError(`"${domainDn}" is not an Active Directory domain's naming context (DC=contoso,DC=com)`, { field: 'defaultNamingContext', value: domainDn });
+  }
+  return rdns.map((r) => r.value.toLowerCase()).join('.');
+}

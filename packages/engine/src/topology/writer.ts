@@ -3,8 +3,8 @@
 // LDAP; if the directory refuses part of it, what was written is undone, so nothing is half-applied.
 
 import { createHash } from 'node:crypto';
-import type { DirectoryClient, DirectoryWriteEntry, Modification } from '../directory/client';
-import { joinDn, normalizeDn, rdn } from '../directory/dn';
+import { describeChange, type DirectoryClient, type DirectoryWriteEntry, type Modification } from '../directory/client';
+import { firstRdnValue, joinDn, normalizeDn, parentDn, rdn } from '../directory/dn';
 import { and, eq, present } from '../directory/filter';
 import {
   ATTR,
@@ -20,6 +20,7 @@ import {
 import { denyExtendedRight, formatSddl, grantExtendedRight, parseSddl } from '../directory/security';
 import { InputError, unknownName } from '../errors';
 import { ForestLayout } from './layout';
+import type { ExchangeForestView } from './reader';
 import type {
   DatabaseSpec,
   DeclaredDatabase,
@@ -213,6 +214,87 @@ export class TopologyPlanner {
       { dn: layout.serversContainerDn(group), attributes: { objectClass: [c.top, c.serversContainer], cn: 'Servers' } },
       { dn: layout.databasesContainerDn(group), attributes: { objectClass: [c.top, c.databasesContainer], cn: 'Databases' } },
     ];
+  }
+
+  /**
+   * Takes over an organization the engine did not write (an ldifde export, a production forest): the
+   * declared state becomes what the directory holds, so later steps name its servers, databases and
+   * mailboxes as if they had declared them, and (in a writable directory) add to it. Passwords stay
+   * unknown: a directory never hands them out.
+   */
+  adopt(forest: ExchangeForestView): void {
+    if (this.layout) {
+      throw new InputError(`the Exchange organization "${this.layout.organizationName}" is already declared here; "${forest.organizationName}" is adopted into an organization of its own`);
+    }
+    const layout = new ForestLayout(forest.forestDomain, forest.organizationName, forest.contexts.configurationNamingContext);
+    const taken = this.reservedServerNames().map((n) => n.toLowerCase());
+    const clash = forest.servers.find(({ server }) => taken.includes(server.name.toLowerCase()));
+    if (clash) {
+      throw new InputError(`the server name "${clash.server.name}" of the organization "${forest.organizationName}" is taken by another organization of this scenario; the network names servers by name`, { value: clash.server.name });
+    }
+    const principals = [...forest.mailboxes, ...forest.accounts, ...forest.groups, ...forest.servers.flatMap((s) => (s.computer ? [s.computer] : []))];
+    // The domain's own SID, else the one its accounts share (every account's SID is the domain's plus a RID).
+    const dsid = forest.domainSid || principals.map((p) => /^(S-1-5-21-\d+-\d+-\d+)-\d+$/i.exec(p.sid)?.[1]).find((x) => x) || domainSid(forest.forestDomain);
+    const rids = principals.filter((p) => p.sid.toUpperCase().startsWith(`${dsid.toUpperCase()}-`)).map((p) => Number(p.sid.slice(dsid.length + 1)));
+
+    this.sites.clear();
+    for (const site of forest.sites) this.sites.set(site.name.toLowerCase(), site.name);
+    // Exchange 2007 gives every server's first database the same name: qualify a shared name with its server.
+    const nameCount = new Map<string, number>();
+    for (const d of forest.databases) nameCount.set(d.name.toLowerCase(), (nameCount.get(d.name.toLowerCase()) ?? 0) + 1);
+    const databases = forest.databases.map((d): DeclaredDatabase => ({ name: nameCount.get(d.name.toLowerCase())! > 1 ? `${d.server.name}\\${d.name}` : d.name, dn: d.dn, server: d.server.name }));
+    this.databases.clear();
+    for (const d of databases) this.databases.set(d.name.toLowerCase(), d);
+    this.servers.clear();
+    for (const { server, virtualDirectory, computer } of forest.servers) {
+      const own = databases.filter((d) => d.server === server.name).sort((a, b) => a.name.localeCompare(b.name));
+      const setupName = server.release.family === '2003' ? `Mailbox Store (${server.name})` : `Mailbox Database ${server.name}`;
+      this.servers.set(server.name.toLowerCase(), {
+        name: server.name,
+        dn: server.dn,
+        site: this.sites.get(server.site.name.toLowerCase()) ?? server.site.name,
+        release: server.release,
+        roles: server.roles,
+        frontEnd: server.frontEnd,
+        fqdn: server.fqdn,
+        // CN=<server>,CN=Servers,CN=<administrative group>,…
+        adminGroup: firstRdnValue(parentDn(parentDn(server.dn))),
+        legacyDn: server.legacyDn,
+        // A server whose computer account is in another domain of the forest has none here.
+        computerDn: computer?.dn ?? '',
+        computerSid: computer?.sid ?? '',
+        defaultDatabase: (own.find((d) => d.name.toLowerCase().endsWith(setupName.toLowerCase())) ?? own[0])?.name,
+        owaVirtualDirectoryDn: virtualDirectory?.kind === 'owa' ? virtualDirectory.dn : undefined,
+        legacyVirtualDirectoryDn: virtualDirectory?.kind === 'exchange' ? virtualDirectory.dn : undefined,
+      });
+    }
+    const databaseByDn = new Map(databases.map((d) => [normalizeDn(d.dn), d.name]));
+    this.mailboxes.clear();
+    for (const m of forest.mailboxes) {
+      const key = m.alias.toLowerCase();
+      if (this.mailboxes.has(key)) continue; // aliases are unique in an organization; a duplicate is not one to name
+      this.mailboxes.set(key, {
+        alias: m.alias,
+        displayName: m.displayName,
+        dn: m.dn,
+        userPrincipalName: m.userPrincipalName,
+        primarySmtpAddress: m.primarySmtpAddress,
+        sid: m.sid,
+        database: databaseByDn.get(normalizeDn(m.homeMdbDn!)) ?? firstRdnValue(m.homeMdbDn!),
+        password: '', // unknown (see the environment for how its users sign in)
+      });
+    }
+    this.accounts.clear();
+    for (const a of forest.accounts) if (!this.accounts.has(a.name.toLowerCase())) this.accounts.set(a.name.toLowerCase(), { name: a.name, dn: a.dn, sid: a.sid, userPrincipalName: a.userPrincipalName ?? '' });
+    this.groups.clear();
+    for (const g of forest.groups) if (!this.groups.has(g.name.toLowerCase())) this.groups.set(g.name.toLowerCase(), { name: g.name, dn: g.dn, sid: g.sid });
+    const groupSid = (dn: string) => forest.groups.find((g) => normalizeDn(g.dn) === normalizeDn(dn))?.sid ?? '';
+
+    this.layout = layout;
+    this.domainSid = dsid;
+    this.nextRid = Math.max(this.nextRid, ...rids.filter((r) => Number.isSafeInteger(r)).map((r) => r + 1));
+    this.groupSids = { exchangeServers: groupSid(layout.exchangeServersGroupDn()), exchangeDomainServers: groupSid(layout.exchangeDomainServersGroupDn()) };
+    this.usedAdminGroups = new Set(forest.administrativeGroups);
   }
 
   planSites(names: readonly string[]): Plan {
@@ -872,6 +954,11 @@ export class TopologyPlanner {
   }
 }
 
+/** A plan's changes, as a read-only refusal names them. */
+export function describePlan(plan: Pick<Plan, 'adds' | 'modifies' | 'delete'>): string {
+  return describeChange({ adds: plan.adds, modifies: plan.modifies, deletes: plan.delete ? [plan.delete] : [] });
+}
+
 function sameUrl(a: string, b: string): boolean {
   return a.replace(/\/+$/, '').toLowerCase() === b.replace(/\/+$/, '').toLowerCase();
 }
@@ -895,6 +982,8 @@ export class TopologyWriter {
 
   async createOrganization(spec: OrganizationSpec): Promise<void> {
     const plan = this.planner.planOrganization(spec);
+    // A read-only directory is refused before the naming contexts are asked for, too.
+    this.refuseIfReadOnly(plan);
     await this.target.declareNamingContexts(plan.contexts);
     await this.apply(plan);
   }
@@ -985,8 +1074,20 @@ export class TopologyWriter {
     return this.apply(plan);
   }
 
+  /** Takes over an organization read from the directory (see TopologyPlanner.adopt). */
+  adopt(forest: ExchangeForestView): void {
+    this.planner.adopt(forest);
+    for (const l of this.changeListeners) l();
+  }
+
+  /** Refuses a plan that changes something when the directory is read-only, naming its first change. */
+  private refuseIfReadOnly(plan: Plan): void {
+    this.target.directory.refuseIfReadOnly(() => describePlan(plan));
+  }
+
   private async apply(plan: Plan): Promise<void> {
     const dir = this.target.directory;
+    if (plan.adds.length > 0 || plan.modifies.some((m) => m.modifications.length > 0) || plan.delete) this.refuseIfReadOnly(plan);
     const added: string[] = [];
     const undo: Array<{ dn: string; modifications: Modification[] }> = [];
     try {

@@ -465,7 +465,7 @@ export class DirectoryStore {
   /**
    * With `schema`, every add and modify is checked as slapd checks it (./schema-rules), so this server
    * accepts nothing a real one loaded with the same schema would refuse. Without it (the store's own unit
-   * tests), any attribute goes, and the naming attribute is filled in from the RDN as AD does.
+   * tests), any attribute goes.
    */
   constructor(private readonly options: { schema?: SchemaRules } = {}) {
     this.seedSpellings();
@@ -1051,10 +1051,8 @@ export class DirectoryStore {
       throw new DirectoryError('objectClassViolation', `"${dn}" has no objectClass`);
     }
     const rdn = firstRdn(dn);
-    if (this.options.schema) {
-      this.checkSchema(dn, rdn, types, values);
-    } else if (rdn && ATTRIBUTE_NAME.test(rdn.type) && !/^[0-9]/.test(rdn.type)) {
-      // Active Directory always sets the naming attribute from the RDN (cn for CN=…).
+    if (rdn && ATTRIBUTE_NAME.test(rdn.type) && !/^[0-9]/.test(rdn.type)) {
+      // The naming attribute is filled in from the RDN (cn for CN=…), as AD does and as slapd does too.
       const rdnType = this.typeOf(rdn.type);
       if (!types.includes(rdnType) && !rdnType.hidden) {
         this.keyOrThrow(rdnType, rdn.value, dn);
@@ -1062,6 +1060,7 @@ export class DirectoryStore {
         values.push(rdn.value);
       }
     }
+    if (this.options.schema) this.checkSchema(dn, rdn, types, values);
     // slice(): exact-capacity copies (arrays grown by push keep spare slots).
     return new StoredEntry(dn, ndn, this.shapeOf(types), values.slice());
   }
