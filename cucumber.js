@@ -5,6 +5,8 @@ const common = {
   require: ['support/**/*.ts', 'steps/**/*.ts'],
   formatOptions: { snippetInterface: 'async-await' },
   strict: true,
+  // @live scenarios read a forest someone else built (the live profile; scripts/live-on-slapd.ts): not the others'.
+  tags: 'not @live',
 };
 
 module.exports = {
@@ -13,6 +15,10 @@ module.exports = {
   ci: { ...common, format: ['progress', './support/formatters/closest-step.js:reports/undefined-steps.txt', 'json:reports/results-in-process.json'], order: 'defined' },
   // The same suite on a real OpenLDAP server (Debian's slapd, started and stopped by the run).
   openldap: { ...common, format: ['progress', './support/formatters/closest-step.js:reports/undefined-steps.txt', 'json:reports/results-openldap.json'], order: 'defined', worldParameters: { environment: 'openldap' } },
+  // The same slapd in a container (testcontainers, Docker or Podman); where no container runtime answers, the run fails saying so.
+  containers: { ...common, format: ['progress', './support/formatters/closest-step.js:reports/undefined-steps.txt', 'json:reports/results-containers.json'], order: 'defined', worldParameters: { environment: 'containers' } },
+  // A real forest, read-only (environments/live.ts): only the @live expectations, which declare nothing.
+  live: { ...common, tags: '@live', format: ['progress', 'json:reports/results-live.json'], order: 'defined', worldParameters: { environment: 'live' } },
   random: { ...common, format: ['progress', './support/formatters/closest-step.js:reports/undefined-steps.txt'], order: 'random' },
   scenarios: {
     ...common,

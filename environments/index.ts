@@ -1,7 +1,9 @@
 // Chooses where the directory comes from: EXCHANGE_SCENARIOS_ENVIRONMENT=in-process (the default),
-// openldap (Debian's slapd, started by the run) or live (a production forest, read-only; see live.ts).
+// openldap (Debian's slapd, started by the run), containers (the same slapd in a container, through
+// testcontainers) or live (a production forest, read-only; see live.ts).
 // Other environments plug in here.
 
+import { startContainers } from './containers';
 import type { ScenarioEnvironment } from './environment';
 import { startInProcess } from './in-process';
 import { startLive } from './live';
@@ -12,6 +14,7 @@ export type { ScenarioEnvironment } from './environment';
 const ENVIRONMENTS: Record<string, () => Promise<ScenarioEnvironment>> = {
   'in-process': startInProcess,
   openldap: startOpenLdap,
+  containers: startContainers,
   live: () => startLive(),
 };
 

@@ -6,6 +6,7 @@
 // Each forest's naming context becomes an mdb database, added through cn=config when a scenario first
 // declares it; Active Directory's RootDSE attributes (defaultNamingContext, configurationNamingContext)
 // are published with olcRootDSE, so the engine finds its forest the way it does on a domain controller.
+// The cn=config and the online forest operations are slapd-config.ts's, shared with containers.ts.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,13 +14,11 @@ import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rm
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'ldapts';
+import { Attribute, Change, Client } from 'ldapts';
 import type { DirectoryWriteEntry, NamingContexts } from '@exchange-scenarios/engine';
-import { normalizeDn, parseDn } from '@exchange-scenarios/engine/src/directory/dn';
-import { openLdapCoreSchema, openLdapSchemaLdif } from '@exchange-scenarios/engine/src/directory/ad-schema';
 import type { ScenarioEnvironment } from './environment';
+import { ldifRecord, SERVICE_SUFFIX, slapdConfigLdif, slapdForests } from './slapd-config';
 
-const SERVICE_SUFFIX = 'CN=Service Accounts';
 const SLAPD = ['/usr/sbin/slapd', '/usr/local/libexec/slapd'];
 const SLAPADD = ['/usr/sbin/slapadd', '/usr/local/sbin/slapadd'];
 const MODULE_PATH = ['/usr/lib/ldap', '/usr/lib/x86_64-linux-gnu/ldap', '/usr/local/libexec/openldap'];
@@ -47,10 +46,23 @@ async function freePort(): Promise<number> {
   });
 }
 
-const ldifValue = (v: string) => (/^[\x21-\x39\x3b\x3d-\x7e][\x20-\x7e]*$/.test(v) && !v.endsWith(' ') ? ` ${v}` : `: ${Buffer.from(v).toString('base64')}`);
-const ldifRecord = (dn: string, attributes: Array<[string, string]>) => [`dn:${ldifValue(dn)}`, ...attributes.map(([k, v]) => `${k}:${ldifValue(v)}`)].join('\n');
+export interface OpenLdapOptions {
+  /**
+   * A forest loaded before slapd starts, offline with `slapadd -q` (the fastest way in: no network, no
+   * per-entry transaction), and named by the RootDSE as a domain controller names its own forest, so a
+   * client that reads the RootDSE (the live environment) finds it. Entries are in parents-first order.
+   */
+  preload?: { contexts: NamingContexts; entries: readonly DirectoryWriteEntry[] };
+  /** slapd's operation log (loglevel stats, one line per request) goes to this file. */
+  logFile?: string;
+}
 
-export async function startOpenLdap(): Promise<ScenarioEnvironment> {
+export interface OpenLdapServer extends ScenarioEnvironment {
+  /** How long the offline slapadd of `preload` took, in ms. */
+  readonly preloadMs?: number;
+}
+
+export async function startOpenLdap(options: OpenLdapOptions = {}): Promise<OpenLdapServer> {
   const why = openLdapUnavailable();
   if (why) throw new Error(`EXCHANGE_SCENARIOS_ENVIRONMENT=openldap cannot start: ${why}`);
   const folder = mkdtempSync(join(tmpdir(), 'exchange-scenarios-slapd-'));
@@ -58,32 +70,20 @@ export async function startOpenLdap(): Promise<ScenarioEnvironment> {
   const serviceAccount = { dn: `CN=Exchange Scenarios Service,${SERVICE_SUFFIX}`, password: randomBytes(18).toString('base64') };
   const schemaDir = find(SCHEMA_DIR)!;
   const modulePath = find(MODULE_PATH.filter((d) => existsSync(join(d, 'back_mdb.so'))))!;
-  const config = [
-    ldifRecord('cn=config', [['objectClass', 'olcGlobal'], ['cn', 'config'], ['olcPidFile', join(folder, 'slapd.pid')]]),
-    ldifRecord('cn=module{0},cn=config', [['objectClass', 'olcModuleList'], ['cn', 'module{0}'], ['olcModulePath', modulePath], ['olcModuleLoad', 'back_mdb']]),
-    ldifRecord('cn=schema,cn=config', [['objectClass', 'olcSchemaConfig'], ['cn', 'schema']]),
-    openLdapCoreSchema(readFileSync(join(schemaDir, 'core.ldif'), 'utf8'), join(schemaDir, 'core.ldif')),
-    `include: file://${join(schemaDir, 'cosine.ldif')}`,
-    `include: file://${join(schemaDir, 'inetorgperson.ldif')}`,
-    openLdapSchemaLdif(),
-    ldifRecord('olcDatabase={-1}frontend,cn=config', [['objectClass', 'olcDatabaseConfig'], ['objectClass', 'olcFrontendConfig'], ['olcDatabase', '{-1}frontend'], ['olcSizeLimit', 'unlimited']]),
-    // The service account may change cn=config (to add a forest's database) and nothing else there.
-    ldifRecord('olcDatabase={0}config,cn=config', [
-      ['objectClass', 'olcDatabaseConfig'],
-      ['olcDatabase', '{0}config'],
-      ['olcAccess', `{0}to * by dn.exact="${serviceAccount.dn}" manage by * none`],
-    ]),
-    // slapd accepts a root password only for a DN under the database's suffix: the account gets its own.
-    ldifRecord('olcDatabase={1}mdb,cn=config', [
-      ['objectClass', 'olcDatabaseConfig'],
-      ['objectClass', 'olcMdbConfig'],
-      ['olcDatabase', '{1}mdb'],
-      ['olcSuffix', SERVICE_SUFFIX],
-      ['olcDbDirectory', join(folder, 'service')],
-      ['olcRootDN', serviceAccount.dn],
-      ['olcRootPW', serviceAccount.password],
-    ]),
-  ].join('\n\n');
+  const config = slapdConfigLdif({
+    pidFile: join(folder, 'slapd.pid'),
+    modulePath,
+    schemaDir,
+    coreLdif: readFileSync(join(schemaDir, 'core.ldif'), 'utf8'),
+    serviceAccount,
+    serviceDirectory: join(folder, 'service'),
+    forests: options.preload ? [{ suffix: options.preload.contexts.defaultNamingContext, directory: join(folder, 'forest0') }] : [],
+  });
+  if (options.preload) {
+    const c = options.preload.contexts;
+    writeFileSync(join(folder, 'rootdse.ldif'), `dn:\ndefaultNamingContext: ${c.defaultNamingContext}\nconfigurationNamingContext: ${c.configurationNamingContext}\nrootDomainNamingContext: ${c.defaultNamingContext}\n`);
+    mkdirSync(join(folder, 'forest0'));
+  }
   const configFile = join(folder, 'config.ldif');
   writeFileSync(configFile, `${config}\n`, { mode: 0o600 });
   mkdirSync(join(folder, 'slapd.d'));
@@ -91,11 +91,21 @@ export async function startOpenLdap(): Promise<ScenarioEnvironment> {
   const loaded = spawnSync(find(SLAPADD)!, ['-n', '0', '-F', join(folder, 'slapd.d'), '-l', configFile], { encoding: 'utf8' });
   rmSync(configFile); // it holds the service account's password
   if (loaded.status !== 0) throw new Error(`slapadd refused the generated cn=config: ${(loaded.stderr || loaded.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+  let preloadMs: number | undefined;
+  if (options.preload) {
+    const dataFile = join(folder, 'forest.ldif');
+    writeFileSync(dataFile, options.preload.entries.map((e) => ldifRecord(e.dn, Object.entries(e.attributes).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x): [string, string] => [k, x])))).join('\n\n') + '\n', { mode: 0o600 });
+    const started = performance.now();
+    const data = spawnSync(find(SLAPADD)!, ['-q', '-n', '2', '-F', join(folder, 'slapd.d'), '-l', dataFile], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    preloadMs = performance.now() - started;
+    rmSync(dataFile); // it may hold users' passwords
+    if (data.status !== 0) throw new Error(`slapadd refused the forest to preload: ${(data.stderr || data.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+  }
 
   const port = await freePort();
   const url = `ldap://127.0.0.1:${port}`;
   // EXCHANGE_SCENARIOS_SLAPD_LOG=<file> keeps slapd's operation log (loglevel stats: one line per request) for diagnosis.
-  const logFile = process.env.EXCHANGE_SCENARIOS_SLAPD_LOG?.trim();
+  const logFile = options.logFile ?? process.env.EXCHANGE_SCENARIOS_SLAPD_LOG?.trim();
   const child: ChildProcess = spawn(find(SLAPD)!, ['-d', logFile ? 'stats' : '0', '-h', `${url}/`, '-F', join(folder, 'slapd.d')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const log = logFile ? createWriteStream(logFile) : undefined;
@@ -123,100 +133,28 @@ export async function startOpenLdap(): Promise<ScenarioEnvironment> {
     }
   }
 
-  /** Each forest's suffix, in slapd's database order ({2}, {3}, … ; {1} is the service account's). */
-  const suffixes: string[] = [];
-  let databases = 0;
-
-  /**
-   * An mdb database for a forest, added through cn=config when a scenario first declares the forest; it
-   * outlives the scenario (slapd 2.5 cannot drop a database) and is emptied between scenarios. A forest
-   * whose domain is under another's (corp.fabrikam.com and fabrikam.com) must come first in slapd's order,
-   * or slapd answers that the name is "already served by a preceding mdb database": it is inserted there.
-   */
-  async function ensureDatabase(suffix: string): Promise<void> {
-    const key = normalizeDn(suffix);
-    const keys = suffixes.map(normalizeDn);
-    if (keys.includes(key)) return;
-    const firstSuperior = keys.findIndex((k) => key.endsWith(`,${k}`));
-    const position = firstSuperior === -1 ? suffixes.length : firstSuperior;
-    const dir = join(folder, `forest${++databases}`);
-    mkdirSync(dir);
-    await admin.add(`olcDatabase={${position + 2}}mdb,cn=config`, {
-      objectClass: ['olcDatabaseConfig', 'olcMdbConfig'],
-      olcDatabase: `{${position + 2}}mdb`,
-      olcSuffix: suffix,
-      olcDbDirectory: dir,
-      olcDbNoSync: 'TRUE',
-      olcDbMaxSize: String(1024 * 1024 * 1024),
-      // The service account (authenticated by its own database) is every forest's root DN: only a root DN may add a suffix's entry.
-      olcRootDN: serviceAccount.dn,
-      // Users bind with their own passwords; nobody but the service account reads them.
-      olcAccess: [
-        `{0}to attrs=userPassword by dn.exact="${serviceAccount.dn}" write by anonymous auth by * none`,
-        `{1}to * by dn.exact="${serviceAccount.dn}" manage by users read by * none`,
-      ],
-    });
-    suffixes.splice(position, 0, suffix);
+  if (options.preload) {
+    // Published once slapd runs: the RootDSE file names attributes of our schema, which cn=config's own
+    // entry is read before. (slapd cannot take a published RootDSE back while running: a delete answers 80.)
+    await admin.modify('cn=config', [new Change({ operation: 'add', modification: new Attribute({ type: 'olcRootDSE', values: [join(folder, 'rootdse.ldif')] }) })]);
   }
 
-  /**
-   * Adds new entries parents first. slapd runs requests on several threads, so a child sent right behind its
-   * parent can be handled first (noSuchObject); entries of one depth are independent and go pipelined. On a
-   * failure every entry added is taken away again, deepest first, so nothing is half-applied.
-   */
-  async function addInOrder(entries: readonly DirectoryWriteEntry[]): Promise<void> {
-    const byDepth = new Map<number, DirectoryWriteEntry[]>();
-    for (const e of entries) {
-      const depth = parseDn(e.dn).length;
-      byDepth.set(depth, [...(byDepth.get(depth) ?? []), e]);
-    }
-    const added: string[] = [];
-    try {
-      for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) {
-        const level = byDepth.get(depth)!;
-        const results = await Promise.allSettled(level.map((e) => admin.add(e.dn, e.attributes)));
-        results.forEach((r, i) => r.status === 'fulfilled' && added.push(level[i].dn));
-        const at = results.findIndex((r) => r.status === 'rejected');
-        if (at >= 0) {
-          // slapd's text names no entry: say which one, as the in-process server does, keeping the result code.
-          const reason = (results[at] as PromiseRejectedResult).reason as Error & { code?: number };
-          throw Object.assign(new Error(`"${level[at].dn}": ${reason.message.replace(/ Code: 0x[0-9a-f]+$/i, '')}`), { code: reason.code });
-        }
-      }
-    } catch (e) {
-      for (const dn of added.reverse()) await admin.del(dn).catch(() => undefined);
-      throw e;
-    }
-  }
+  const forests = slapdForests(admin, {
+    serviceDn: serviceAccount.dn,
+    async createDirectory(n) {
+      const dir = join(folder, `forest${n}`);
+      mkdirSync(dir);
+      return dir;
+    },
+    suffixes: options.preload ? [options.preload.contexts.defaultNamingContext] : [],
+  });
 
   return {
+    preloadMs,
     name: 'openldap',
     url,
     serviceAccount,
-    async declareNamingContexts(contexts: NamingContexts) {
-      // The configuration partition sits under the domain in our layout, so one database holds the forest.
-      await ensureDatabase(contexts.defaultNamingContext);
-    },
-    importEntries: addInOrder,
-    async prepareScenario() {
-      // Empty every forest, deepest entries first (slapd deletes leaves only).
-      for (const suffix of suffixes) {
-        let found;
-        try {
-          found = await admin.search(suffix, { scope: 'sub', filter: '(objectClass=*)', attributes: ['1.1'] });
-        } catch (e) {
-          if ((e as { code?: number }).code === 32) continue; // noSuchObject: nothing under the suffix
-          throw e;
-        }
-        // Leaves of one depth at a time (pipelined), deepest first: slapd deletes only entries without children.
-        const byDepth = new Map<number, string[]>();
-        for (const { dn } of found.searchEntries) {
-          const depth = parseDn(dn).length;
-          byDepth.set(depth, [...(byDepth.get(depth) ?? []), dn]);
-        }
-        for (const depth of [...byDepth.keys()].sort((a, b) => b - a)) await Promise.all(byDepth.get(depth)!.map((dn) => admin.del(dn)));
-      }
-    },
+    ...forests,
     async dispose() {
       await admin.unbind().catch(() => undefined);
       stop();

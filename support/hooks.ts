@@ -15,9 +15,17 @@ let environment: ScenarioEnvironment | undefined;
 /** One bound connection for the whole test process; the directory behind it is emptied per scenario. */
 let client: DirectoryClient | undefined;
 
-BeforeAll(async function (this: { parameters?: { environment?: string } }) {
+// Starting a directory can take long the first time (the containers environment builds its image).
+BeforeAll({ timeout: 10 * 60_000 }, async function (this: { parameters?: { environment?: string } }) {
   // A profile chooses its directory with worldParameters.environment (cucumber.js: `openldap`); else the variable.
-  environment = await startEnvironment(this.parameters?.environment);
+  try {
+    environment = await startEnvironment(this.parameters?.environment);
+  } catch (e) {
+    // Why the directory cannot start (slapd missing, no container engine, a live variable unset) is the
+    // whole message: the stack of the launcher would only hide it.
+    if (e instanceof Error) e.stack = `${e.name}: ${e.message}`;
+    throw e;
+  }
   client = await DirectoryClient.connect(environment.url, environment.serviceAccount, environment.connection);
 });
 

@@ -1,0 +1,200 @@
+// What every environment that runs OpenLDAP's slapd shares (openldap.ts: slapd as a child process;
+// containers.ts: slapd in a container): the cn=config it starts from, generated as LDIF for `slapadd -n0`,
+// and the online part — a forest's mdb database added through cn=config when a scenario declares it,
+// entries added parents first, every forest emptied between scenarios — given a bound admin client.
+//
+// Measured here (OpenLDAP 2.5.13): back_mdb must be loaded as a module in cn=config; `olcDbNoSync: TRUE`
+// makes bulk adds several times faster.
+
+import type { Client } from 'ldapts';
+import type { DirectoryWriteEntry, NamingContexts } from '@exchange-scenarios/engine';
+import { normalizeDn, parseDn } from '@exchange-scenarios/engine/src/directory/dn';
+import { openLdapCoreSchema, openLdapSchemaLdif } from '@exchange-scenarios/engine/src/directory/ad-schema';
+
+export const SERVICE_SUFFIX = 'CN=Service Accounts';
+
+export const ldifValue = (v: string) => (/^[\x21-\x39\x3b\x3d-\x7e][\x20-\x7e]*$/.test(v) && !v.endsWith(' ') ? ` ${v}` : `: ${Buffer.from(v).toString('base64')}`);
+export const ldifRecord = (dn: string, attributes: Array<[string, string]>) => [`dn:${ldifValue(dn)}`, ...attributes.map(([k, v]) => `${k}:${ldifValue(v)}`)].join('\n');
+
+export interface ServiceAccount {
+  readonly dn: string;
+  readonly password: string;
+}
+
+/** Where things are on the machine (or in the container) slapd runs on; every path is as slapd sees it. */
+export interface SlapdConfigOptions {
+  pidFile: string;
+  /** The folder holding back_mdb.so. */
+  modulePath: string;
+  /** The folder of OpenLDAP's core.ldif, cosine.ldif and inetorgperson.ldif. */
+  schemaDir: string;
+  /** The text of `${schemaDir}/core.ldif`, read where slapd runs (Active Directory's person is made from it). */
+  coreLdif: string;
+  /** The account that is cn=config's manager and every forest's root DN. */
+  serviceAccount: ServiceAccount;
+  /** The database directory of the service account's own database (it must exist before slapd starts). */
+  serviceDirectory: string;
+  /** Forests whose databases exist from the start ({2}, {3}, … in this order), each with its (existing) directory. */
+  forests?: ReadonlyArray<{ suffix: string; directory: string }>;
+}
+
+/** The whole cn=config as LDIF, for `slapadd -n 0 -F <slapd.d> -l <file>`; it holds the service account's password. */
+export function slapdConfigLdif(o: SlapdConfigOptions): string {
+  const { serviceAccount } = o;
+  return [
+    ldifRecord('cn=config', [['objectClass', 'olcGlobal'], ['cn', 'config'], ['olcPidFile', o.pidFile]]),
+    ldifRecord('cn=module{0},cn=config', [['objectClass', 'olcModuleList'], ['cn', 'module{0}'], ['olcModulePath', o.modulePath], ['olcModuleLoad', 'back_mdb']]),
+    ldifRecord('cn=schema,cn=config', [['objectClass', 'olcSchemaConfig'], ['cn', 'schema']]),
+    openLdapCoreSchema(o.coreLdif, `${o.schemaDir}/core.ldif`),
+    `include: file://${o.schemaDir}/cosine.ldif`,
+    `include: file://${o.schemaDir}/inetorgperson.ldif`,
+    openLdapSchemaLdif(),
+    ldifRecord('olcDatabase={-1}frontend,cn=config', [['objectClass', 'olcDatabaseConfig'], ['objectClass', 'olcFrontendConfig'], ['olcDatabase', '{-1}frontend'], ['olcSizeLimit', 'unlimited']]),
+    // The service account may change cn=config (to add a forest's database) and nothing else there.
+    ldifRecord('olcDatabase={0}config,cn=config', [
+      ['objectClass', 'olcDatabaseConfig'],
+      ['olcDatabase', '{0}config'],
+      ['olcAccess', `{0}to * by dn.exact="${serviceAccount.dn}" manage by * none`],
+    ]),
+    // slapd accepts a root password only for a DN under the database's suffix: the account gets its own.
+    ldifRecord('olcDatabase={1}mdb,cn=config', [
+      ['objectClass', 'olcDatabaseConfig'],
+      ['objectClass', 'olcMdbConfig'],
+      ['olcDatabase', '{1}mdb'],
+      ['olcSuffix', SERVICE_SUFFIX],
+      ['olcDbDirectory', o.serviceDirectory],
+      ['olcRootDN', serviceAccount.dn],
+      ['olcRootPW', serviceAccount.password],
+    ]),
+    ...(o.forests ?? []).map((f, i) => forestDatabaseLdif(2 + i, f.suffix, f.directory, serviceAccount.dn)),
+  ].join('\n\n');
+}
+
+/** A forest's mdb database as a cn=config entry (for slapadd -n0 before start; ensureDatabase adds the same online). */
+export function forestDatabaseLdif(index: number, suffix: string, directory: string, serviceDn: string): string {
+  return ldifRecord(`olcDatabase={${index}}mdb,cn=config`, [
+    ['objectClass', 'olcDatabaseConfig'],
+    ['objectClass', 'olcMdbConfig'],
+    ['olcDatabase', `{${index}}mdb`],
+    ['olcSuffix', suffix],
+    ['olcDbDirectory', directory],
+    ['olcDbNoSync', 'TRUE'],
+    ['olcDbMaxSize', String(4 * 1024 * 1024 * 1024)],
+    ['olcRootDN', serviceDn],
+    ...forestAccess(serviceDn).map((a): [string, string] => ['olcAccess', a]),
+  ]);
+}
+
+/** Users bind with their own passwords and read the forest; only the service account writes or reads passwords. */
+export function forestAccess(serviceDn: string): string[] {
+  return [`{0}to attrs=userPassword by dn.exact="${serviceDn}" write by anonymous auth by * none`, `{1}to * by dn.exact="${serviceDn}" manage by users read by * none`];
+}
+
+/** The online part of a slapd environment: what ScenarioEnvironment asks of the directory between start and dispose. */
+export interface SlapdForests {
+  declareNamingContexts(contexts: NamingContexts): Promise<void>;
+  importEntries(entries: readonly DirectoryWriteEntry[]): Promise<void>;
+  prepareScenario(): Promise<void>;
+}
+
+export interface SlapdForestsOptions {
+  /** The service account's DN: every forest's root DN. */
+  serviceDn: string;
+  /** Creates the empty database directory of the n-th forest database where slapd runs, and returns its path there. */
+  createDirectory(n: number): Promise<string>;
+  /** Forests whose databases slapd already serves ({2}, {3}, … in this order), as slapdConfigLdif's `forests`. */
+  suffixes?: readonly string[];
+}
+
+/** Forests on a running slapd, through `admin`: a client bound as the service account (cn=config's manager). */
+export function slapdForests(admin: Client, options: SlapdForestsOptions): SlapdForests {
+  const serviceDn = options.serviceDn;
+  /** Each forest's suffix, in slapd's database order ({2}, {3}, … ; {1} is the service account's). */
+  const suffixes: string[] = [...(options.suffixes ?? [])];
+  let databases = suffixes.length;
+
+  /**
+   * An mdb database for a forest, added through cn=config when a scenario first declares the forest; it
+   * outlives the scenario (slapd 2.5 cannot drop a database) and is emptied between scenarios. A forest
+   * whose domain is under another's (corp.fabrikam.com and fabrikam.com) must come first in slapd's order,
+   * or slapd answers that the name is "already served by a preceding mdb database": it is inserted there.
+   */
+  async function ensureDatabase(suffix: string): Promise<void> {
+    const key = normalizeDn(suffix);
+    const keys = suffixes.map(normalizeDn);
+    if (keys.includes(key)) return;
+    const firstSuperior = keys.findIndex((k) => key.endsWith(`,${k}`));
+    const position = firstSuperior === -1 ? suffixes.length : firstSuperior;
+    const dir = await options.createDirectory(++databases);
+    await admin.add(`olcDatabase={${position + 2}}mdb,cn=config`, {
+      objectClass: ['olcDatabaseConfig', 'olcMdbConfig'],
+      olcDatabase: `{${position + 2}}mdb`,
+      olcSuffix: suffix,
+      olcDbDirectory: dir,
+      olcDbNoSync: 'TRUE',
+      olcDbMaxSize: String(4 * 1024 * 1024 * 1024),
+      // The service account (authenticated by its own database) is every forest's root DN: only a root DN may add a suffix's entry.
+      olcRootDN: serviceDn,
+      // Users bind with their own passwords; nobody but the service account reads them.
+      olcAccess: forestAccess(serviceDn),
+    });
+    suffixes.splice(position, 0, suffix);
+  }
+
+  /**
+   * Adds new entries parents first. slapd runs requests on several threads, so a child sent right behind its
+   * parent can be handled first (noSuchObject); entries of one depth are independent and go pipelined. On a
+   * failure every entry added is taken away again, deepest first, so nothing is half-applied.
+   */
+  async function addInOrder(entries: readonly DirectoryWriteEntry[]): Promise<void> {
+    const byDepth = new Map<number, DirectoryWriteEntry[]>();
+    for (const e of entries) {
+      const depth = parseDn(e.dn).length;
+      byDepth.set(depth, [...(byDepth.get(depth) ?? []), e]);
+    }
+    const added: string[] = [];
+    try {
+      for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) {
+        const level = byDepth.get(depth)!;
+        const results = await Promise.allSettled(level.map((e) => admin.add(e.dn, e.attributes)));
+        results.forEach((r, i) => r.status === 'fulfilled' && added.push(level[i].dn));
+        const at = results.findIndex((r) => r.status === 'rejected');
+        if (at >= 0) {
+          // slapd's text names no entry: say which one, as the in-process server does, keeping the result code.
+          const reason = (results[at] as PromiseRejectedResult).reason as Error & { code?: number };
+          throw Object.assign(new Error(`"${level[at].dn}": ${reason.message.replace(/ Code: 0x[0-9a-f]+$/i, '')}`), { code: reason.code });
+        }
+      }
+    } catch (e) {
+      for (const dn of added.reverse()) await admin.del(dn).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  return {
+    async declareNamingContexts(contexts: NamingContexts) {
+      // The configuration partition sits under the domain in our layout, so one database holds the forest.
+      await ensureDatabase(contexts.defaultNamingContext);
+    },
+    importEntries: addInOrder,
+    async prepareScenario() {
+      // Empty every forest, deepest entries first (slapd deletes leaves only).
+      for (const suffix of suffixes) {
+        let found;
+        try {
+          found = await admin.search(suffix, { scope: 'sub', filter: '(objectClass=*)', attributes: ['1.1'] });
+        } catch (e) {
+          if ((e as { code?: number }).code === 32) continue; // noSuchObject: nothing under the suffix
+          throw e;
+        }
+        // Leaves of one depth at a time (pipelined), deepest first: slapd deletes only entries without children.
+        const byDepth = new Map<number, string[]>();
+        for (const { dn } of found.searchEntries) {
+          const depth = parseDn(dn).length;
+          byDepth.set(depth, [...(byDepth.get(depth) ?? []), dn]);
+        }
+        for (const depth of [...byDepth.keys()].sort((a, b) => b - a)) await Promise.all(byDepth.get(depth)!.map((dn) => admin.del(dn)));
+      }
+    },
+  };
+}
