@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { describeChange, type DirectoryClient, type DirectoryWriteEntry, type Modification } from '../directory/client';
-import { firstRdnValue, joinDn, normalizeDn, parentDn, rdn } from '../directory/dn';
+import { firstRdnValue, joinDn, normalizeDn, parentDn, parseDn, rdn } from '../directory/dn';
 import { and, eq, present } from '../directory/filter';
 import {
   ATTR,
@@ -1095,12 +1095,21 @@ export class TopologyWriter {
         await this.target.importEntries(plan.adds);
         added.push(...plan.adds.map((e) => e.dn));
       } else {
-        // Adds are pipelined on one connection: the server answers them in order, so a parent is in
-        // place before its children. If any fails, every one that succeeded is undone below.
-        const results = await Promise.allSettled(plan.adds.map((entry) => dir.add(entry)));
-        results.forEach((r, i) => r.status === 'fulfilled' && added.push(plan.adds[i].dn));
-        const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-        if (failed) throw failed.reason;
+        // A server may work on pipelined requests in parallel (slapd does, on several threads), so a child
+        // sent right behind its parent could arrive first: adds go one depth at a time, pipelined within a
+        // depth. If any fails, every one that succeeded is undone below.
+        const depths = new Map<number, DirectoryWriteEntry[]>();
+        for (const entry of plan.adds) {
+          const depth = parseDn(entry.dn).length;
+          depths.set(depth, [...(depths.get(depth) ?? []), entry]);
+        }
+        for (const depth of [...depths.keys()].sort((a, b) => a - b)) {
+          const level = depths.get(depth)!;
+          const results = await Promise.allSettled(level.map((entry) => dir.add(entry)));
+          results.forEach((r, i) => r.status === 'fulfilled' && added.push(level[i].dn));
+          const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+          if (failed) throw failed.reason;
+        }
       }
       for (const m of plan.modifies) {
         if (m.modifications.length === 0) continue;
