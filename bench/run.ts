@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { measureFloors } from './floors';
+import { benchDirectories, describeDirectories, DEFAULT_DIRECTORIES } from './directories';
 import { benchFederation } from './federation';
 import { benchImpersonation } from './impersonation';
 import { benchPresence } from './presence';
@@ -147,6 +148,11 @@ async function main(): Promise<void> {
     { figure: 'decisions / raw', value: fixed(ratio, 2), target: '≥ 0.5', met: ratio >= 0.5 },
   );
 
+  console.log(`\n4. An administrator's export of ${DEFAULT_DIRECTORIES.mailboxes.toLocaleString('en')} mailboxes in each directory: generated once (scripts/make-fixtures.ts), read back, loaded into in-process, slapd online and slapd offline, adopted, then OWA routing decisions on each`);
+  const dirs = describeDirectories(await benchDirectories());
+  for (const l of dirs.lines) console.log(l);
+  rows.push(...dirs.rows);
+
   /** One area's figure against the plain fetch of the same run: printed, and two rows of the summary. */
   const area = (what: string, ms: number, detail: string, plainFetchMs: number, figure: string, ratioFigure: string) => {
     const label = `${what}:`.padEnd(14);
@@ -156,19 +162,19 @@ async function main(): Promise<void> {
     rows.push({ figure, value: `${fixed(ms, 2)} ms`, target: '' }, { figure: ratioFigure, value: fixed(ms / plainFetchMs, 1), target: '' });
   };
 
-  console.log('\n4. Cross-organization free/busy: one full lookup (all hops, real tokens) against one plain MSW fetch, same run');
+  console.log('\n5. Cross-organization free/busy: one full lookup (all hops, real tokens) against one plain MSW fetch, same run');
   const fb = await benchFederation();
   area('lookup', fb.lookupMs, `${fb.hopsPerLookup} requests: client → source CAS; source CAS → gateway twice, → partner Autodiscover, → partner EWS`, fb.plainFetchMs, 'free/busy lookup across organizations', 'free/busy lookup / plain fetch');
 
-  console.log('\n5. Impersonation: one EWS call through an application server (user → portal → CAS) against one plain MSW fetch, same run');
+  console.log('\n6. Impersonation: one EWS call through an application server (user → portal → CAS) against one plain MSW fetch, same run');
   const im = await benchImpersonation();
   area('call', im.callMs, `${im.searchesPerCall} LDAP searches that missed the cache`, im.plainFetchMs, 'impersonated EWS call', 'impersonated call / plain fetch');
 
-  console.log('\n6. Presence: one calendar subscription of the Presence Engine (DNS, certificate chain, SUBSCRIBE + SEARCH on /exchange) against one plain MSW fetch, same run');
+  console.log('\n7. Presence: one calendar subscription of the Presence Engine (DNS, certificate chain, SUBSCRIBE + SEARCH on /exchange) against one plain MSW fetch, same run');
   const pr = await benchPresence();
   area('subscription', pr.subscriptionMs, `${pr.requestsPerSubscription} requests`, pr.plainFetchMs, 'presence calendar subscription', 'presence subscription / plain fetch');
 
-  console.log('\n7. Summary (informational: nothing here fails the run)');
+  console.log('\n8. Summary (informational: nothing here fails the run)');
   const w = [Math.max(...rows.map((r) => r.figure.length)), Math.max(...rows.map((r) => r.value.length)), 9];
   const line = (a: string, b: string, c: string, d: string) => `  ${a.padEnd(w[0])}  ${b.padStart(w[1])}  ${c.padEnd(w[2])}  ${d}`;
   console.log(line('figure', 'value', 'target', 'met'));

@@ -160,6 +160,7 @@ export async function startContainers(): Promise<ScenarioEnvironment> {
       if (made.exitCode !== 0) throw new Error(`could not create ${dir} in the slapd container: ${made.output.trim()}`);
       return dir;
     },
+    rebind: () => admin.bind(serviceAccount.dn, serviceAccount.password),
   });
 
   return {

@@ -4,8 +4,10 @@
 // Measured here (OpenLDAP 2.5.13): back_mdb must be loaded as a module in cn=config; `slapd -d 0` stays in
 // the foreground, so the PID we hold is slapd's; `olcDbNoSync: TRUE` makes bulk adds several times faster.
 // Each forest's naming context becomes an mdb database, added through cn=config when a scenario first
-// declares it; Active Directory's RootDSE attributes (defaultNamingContext, configurationNamingContext)
-// are published with olcRootDSE, so the engine finds its forest the way it does on a domain controller.
+// declares it. The forests the scenarios write need no RootDSE (each organization knows its contexts);
+// a forest preloaded offline (slapadd -q) is named by the RootDSE (olcRootDSE, added once slapd runs: it
+// cannot be taken back while slapd runs), so a reader such as the live environment finds it as it finds
+// a domain controller's forest.
 // The cn=config and the online forest operations are slapd-config.ts's, shared with containers.ts.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -147,6 +149,7 @@ export async function startOpenLdap(options: OpenLdapOptions = {}): Promise<Open
       return dir;
     },
     suffixes: options.preload ? [options.preload.contexts.defaultNamingContext] : [],
+    rebind: () => admin.bind(serviceAccount.dn, serviceAccount.password),
   });
 
   return {

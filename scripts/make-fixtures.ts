@@ -81,7 +81,8 @@ const SERVICE = { dn: 'CN=Fixture Maker,CN=Service Accounts', password: createHa
 /** Builds the forest with the engine's writer and reads it back as an ldifde export would list it. */
 export async function exportForest(fixture: ForestFixture, extraMailboxes = 0): Promise<DirectoryWriteEntry[]> {
   const server = await InProcessDirectoryServer.start({ serviceAccount: SERVICE });
-  const client = await DirectoryClient.connect(server.url, SERVICE);
+  // A 100,000-mailbox forest is read back in one search (the in-process server does not page): no 10 s limit.
+  const client = await DirectoryClient.connect(server.url, SERVICE, { timeoutMs: 10 * 60_000 });
   try {
     const writer = new TopologyWriter({ directory: client, declareNamingContexts: async (c) => server.setNamingContexts(c), importEntries: async (e) => server.importEntries([...e]) });
     await writer.createOrganization({ name: fixture.organization, forestDomain: fixture.forestDomain });

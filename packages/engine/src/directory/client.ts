@@ -196,6 +196,11 @@ export interface ReadOnlyDirectory {
 }
 
 export interface DirectoryClientOptions {
+  /**
+   * How long one request may take, in ms (default 10 s). Reading a whole 100,000-mailbox forest in one
+   * search (an export) takes longer where the server does not page.
+   */
+  timeoutMs?: number;
   /** Refuse every change, before anything is sent, with this reason. */
   readOnly?: ReadOnlyDirectory;
   /** TLS for ldaps:// and StartTLS: the certification authorities to trust (never "trust anything"). */
@@ -258,7 +263,7 @@ export class DirectoryClient {
 
   /** A connection, upgraded with StartTLS when asked; errors name the URL and never a password. */
   private static async open(url: string, options: DirectoryClientOptions): Promise<Client> {
-    const client = new Client({ url, timeout: 10_000, connectTimeout: 5_000, tlsOptions: options.tlsOptions });
+    const client = new Client({ url, timeout: options.timeoutMs ?? 10_000, connectTimeout: 5_000, tlsOptions: options.tlsOptions });
     if (options.startTls) {
       try {
         await client.startTLS(options.tlsOptions ?? {});

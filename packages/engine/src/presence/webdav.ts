@@ -614,7 +614,7 @@ export function propfindResponse(href: string, props: readonly PropValue[]): Res
     const status = prop.status ?? (prop.value === undefined ? 404 : 200);
     const name = p.element(prop);
     const xml = prop.value === undefined ? `<${name}/>` : `<${name}>${escapeText(prop.value)}</${name}>`;
-    groups.set(status, [...(groups.get(status) ?? []), xml]);
+    (groups.get(status) ?? groups.set(status, []).get(status)!).push(xml);
   }
   const propstats = [...groups]
     .map(([status, xml]) => `<a:propstat><a:status>${statusLine(status)}</a:status><a:prop>${xml.join('')}</a:prop></a:propstat>`)

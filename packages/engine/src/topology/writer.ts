@@ -1101,7 +1101,7 @@ export class TopologyWriter {
         const depths = new Map<number, DirectoryWriteEntry[]>();
         for (const entry of plan.adds) {
           const depth = parseDn(entry.dn).length;
-          depths.set(depth, [...(depths.get(depth) ?? []), entry]);
+          (depths.get(depth) ?? depths.set(depth, []).get(depth)!).push(entry); // push: copying the list per entry is quadratic
         }
         for (const depth of [...depths.keys()].sort((a, b) => a - b)) {
           const level = depths.get(depth)!;
