@@ -14,6 +14,7 @@ import { runInNewContext } from 'node:vm';
 import { closeNetwork, ExchangeSimulation, routeOwaRequest, type DirectoryWriteEntry, type ExchangeOrganization, type NamingContexts } from '@exchange-scenarios/engine';
 import { adEntriesFromLdif, parseLdif, toLdifde } from '@exchange-scenarios/engine/src/directory/ldif';
 import { exportForest, FOURTH_COFFEE } from '../scripts/make-fixtures';
+import { prng } from './topology';
 import type { ScenarioEnvironment } from '../environments/environment';
 import { startInProcess } from '../environments/in-process';
 import { openLdapUnavailable, startOpenLdap } from '../environments/openldap';
@@ -99,18 +100,6 @@ const collect: () => Promise<void> = (() => {
     gc();
   };
 })();
-
-/** mulberry32, as in topology.ts: every run asks about the same users at the same servers. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The slapd serving `url`, found by its -h argument in /proc (the environment keeps its child to itself). */
 function slapdPid(url: string): string | undefined {

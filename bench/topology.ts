@@ -66,7 +66,7 @@ const ms = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
 /** mulberry32: a small seeded PRNG, so every run asks about the same users at the same servers. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
