@@ -58,7 +58,7 @@ async function loadExport(world: ScenarioWorld, content: string | Buffer, source
   } catch (e) {
     if (e instanceof InputError) throw e;
     // The directory refused an entry: say which (and where in the file), in the server's words.
-    const message = (e as Error).message;
+    const message = (e as Error).message.replace(/; nothing was imported$/, ''); // said once, below
     const dn = entries.find((x) => message.toLowerCase().includes(`"${x.dn.toLowerCase()}"`))?.dn;
     const line = dn ? lineOf.get(dn.toLowerCase()) : undefined;
     throw new InputError(`${source}${line ? `, line ${line}` : ''}: the ${environment.name} directory refused the export: ${message.replace(/^[A-Za-z]*Error: /, '')}; nothing of it was loaded`, { value: source });
