@@ -14,7 +14,7 @@ import { runInNewContext } from 'node:vm';
 import { closeNetwork, ExchangeSimulation, routeOwaRequest, type DirectoryWriteEntry, type ExchangeOrganization, type NamingContexts } from '@exchange-scenarios/engine';
 import { adEntriesFromLdif, parseLdif, toLdifde } from '@exchange-scenarios/engine/src/directory/ldif';
 import { exportForest, FOURTH_COFFEE } from '../scripts/make-fixtures';
-import { prng } from './topology';
+import { prng } from '../packages/engine/src/util/prng';
 import type { ScenarioEnvironment } from '../environments/environment';
 import { startInProcess } from '../environments/in-process';
 import { openLdapUnavailable, startOpenLdap } from '../environments/openldap';

@@ -65,17 +65,7 @@ type Plan = ReturnType<TopologyPlanner['planSites']>;
 const ms = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
-/** mulberry32: a small seeded PRNG, so every run asks about the same users at the same servers. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../packages/engine/src/util/prng';
 
 /** Names of the generated organization: site i, its CAS c and mailbox server m, mailbox u. */
 function naming(o: TopologyOptions) {

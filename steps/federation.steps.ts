@@ -19,9 +19,23 @@ import { impersonationApi, impersonationOf, isImpersonationScript } from '../sup
 import { located } from '../support/input-errors';
 import { Table } from '../support/tables';
 import { DEFAULT_PASSWORD, type ScenarioWorld } from '../support/world';
+import { runTopologyShell, TOPOLOGY_CMDLETS } from '@exchange-scenarios/engine/src/topology/shell';
+
+const TOPOLOGY = new Set(TOPOLOGY_CMDLETS.map((c) => c.toLowerCase()));
 
 /** Runs a script in the shell of the area it belongs to (federation's or impersonation's cmdlets). */
 async function shell(world: ScenarioWorld, organization: string, text: string): Promise<ShellOutput> {
+  const cmdlets = parseShell(text).flatMap((s) => s.pipeline.map((i) => i.cmdlet.toLowerCase())).filter((c) => !['format-list', 'fl', 'format-table', 'ft'].includes(c));
+  if (cmdlets.length > 0 && cmdlets.every((c) => TOPOLOGY.has(c))) {
+    return runTopologyShell(text, world.sim.organization(organization), { password: DEFAULT_PASSWORD });
+  }
+  // A cmdlet no area models: say so with every cmdlet there is, not only the ones of the area guessed.
+  const every = [...TOPOLOGY_CMDLETS, ...federationApi().SHELL_CMDLETS, ...impersonationApi().IMPERSONATION_CMDLETS];
+  const known = new Set([...every.map((c) => c.toLowerCase()), 'format-list', 'fl', 'format-table', 'ft', '?', 'where-object', 'where']);
+  for (const statement of parseShell(text)) {
+    const unknown = statement.pipeline.find((i) => !known.has(i.cmdlet.toLowerCase()));
+    if (unknown) throw new InputError(`line ${unknown.line}: ${unknown.cmdlet} is not a cmdlet modelled here; accepted: ${[...new Set(every)].sort().join(', ')}`, { field: unknown.cmdlet, accepted: [...new Set(every)] });
+  }
   if (isImpersonationScript(world, parseShell(text).flatMap((s) => s.pipeline.map((i) => i.cmdlet)))) {
     return impersonationApi().runImpersonationShell(text, world.sim.organization(organization), impersonationOf(world));
   }
@@ -36,6 +50,15 @@ async function run(world: ScenarioWorld, organization: string, text: string): Pr
 
 Given(/^the (\S+) administrator (?:runs|has run):$/, async function (this: ScenarioWorld, org: string, text: string) {
   await run(this, org, text);
+});
+
+// One organization: its administrator, whatever its name.
+Given(/^the administrator (?:runs|has run):$/, async function (this: ScenarioWorld, text: string) {
+  await run(this, this.sim.current.name ?? '', text);
+});
+
+When(/^the administrator tries:$/, async function (this: ScenarioWorld, text: string) {
+  await attempt(this, this.sim.current.name ?? '', text);
 });
 
 Given(/^the (\S+) administrator (?:runs|has run) "(.*)"$/, async function (this: ScenarioWorld, org: string, text: string) {

@@ -699,6 +699,34 @@ export class TopologyPlanner {
     };
   }
 
+  /**
+   * A mailbox moved to another database (New-MoveRequest on 2010, Move-Mailbox on 2007): homeMDB and the
+   * home server change, and msExchVersion follows the target's version. The move completes at once here
+   * (the Mailbox Replication Service's queue and its stages are not modelled).
+   */
+  planMailboxMove(alias: string, databaseName: string, cmdlet: 'New-MoveRequest' | 'Move-Mailbox'): Plan {
+    const mailbox = this.mailbox(alias);
+    const target = this.database(databaseName, 'TargetDatabase');
+    const server = this.server(target.server);
+    if (target.name.toLowerCase() === mailbox.database.toLowerCase()) {
+      throw new InputError(`${mailbox.alias}'s mailbox is already in ${target.name}`, { field: 'TargetDatabase', value: databaseName });
+    }
+    // Exchange 2007's Move-Mailbox cannot move to Exchange 2010: moves to 2010 are made from 2010.
+    if (cmdlet === 'Move-Mailbox' && server.release.family === '2010') {
+      throw new InputError(`Move-Mailbox cannot move a mailbox to ${server.name}, which runs ${server.release.name}; use New-MoveRequest from the Exchange 2010 shell`, { field: 'TargetDatabase', value: databaseName });
+    }
+    if (server.release.family === '2003') {
+      throw new InputError(`${target.name} is on ${server.name}, which runs ${server.release.name}; moves to Exchange 2003 are made with Exchange 2003's own tools`, { field: 'TargetDatabase', value: databaseName });
+    }
+    const modifications: Modification[] = [
+      { operation: 'replace', attribute: ATTR.homeMDB, values: [target.dn] },
+      { operation: 'replace', attribute: ATTR.homeServerName, values: [server.legacyDn] },
+    ];
+    const version = msExchVersionOf(server.release);
+    if (version) modifications.push({ operation: 'replace', attribute: ATTR.exchangeVersion, values: [version] });
+    return { adds: [], modifies: [{ dn: mailbox.dn, modifications }], commit: () => this.mailboxes.set(mailbox.alias.toLowerCase(), { ...mailbox, database: target.name }) };
+  }
+
   /** User accounts without a mailbox: an application server's service account signs in with one. */
   planServiceAccounts(specs: ReadonlyArray<{ name: string; password: string }>): Plan {
     const layout = this.requireLayout();
@@ -1002,6 +1030,10 @@ export class TopologyWriter {
 
   addMailboxes(specs: readonly MailboxSpec[]): Promise<void> {
     return this.apply(this.planner.planMailboxes(specs));
+  }
+
+  moveMailbox(alias: string, database: string, cmdlet: 'New-MoveRequest' | 'Move-Mailbox'): Promise<void> {
+    return this.apply(this.planner.planMailboxMove(alias, database, cmdlet));
   }
 
   setOwaVirtualDirectories(changes: readonly OwaVirtualDirectoryChange[]): Promise<void> {
