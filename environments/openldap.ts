@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { Attribute, Change, Client } from 'ldapts';
 import type { DirectoryWriteEntry, NamingContexts } from '@exchange-scenarios/engine';
 import type { ScenarioEnvironment } from './environment';
-import { ldifRecord, SERVICE_SUFFIX, slapdConfigLdif, slapdForests } from './slapd-config';
+import { ldifEntry, SERVICE_SUFFIX, slapdConfigLdif, slapdForests } from './slapd-config';
 
 const SLAPD = ['/usr/sbin/slapd', '/usr/local/libexec/slapd'];
 const SLAPADD = ['/usr/sbin/slapadd', '/usr/local/sbin/slapadd'];
@@ -96,7 +96,7 @@ export async function startOpenLdap(options: OpenLdapOptions = {}): Promise<Open
   let preloadMs: number | undefined;
   if (options.preload) {
     const dataFile = join(folder, 'forest.ldif');
-    writeFileSync(dataFile, options.preload.entries.map((e) => ldifRecord(e.dn, Object.entries(e.attributes).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x): [string, string] => [k, x])))).join('\n\n') + '\n', { mode: 0o600 });
+    writeFileSync(dataFile, options.preload.entries.map((e) => ldifEntry(e.dn, e.attributes)).join('\n\n') + '\n', { mode: 0o600 });
     const started = performance.now();
     const data = spawnSync(find(SLAPADD)!, ['-q', '-n', '2', '-F', join(folder, 'slapd.d'), '-l', dataFile], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     preloadMs = performance.now() - started;

@@ -8,13 +8,15 @@
 
 import type { Client } from 'ldapts';
 import type { DirectoryWriteEntry, NamingContexts } from '@exchange-scenarios/engine';
-import { normalizeDn, parseDn } from '@exchange-scenarios/engine/src/directory/dn';
+import { byDepth, normalizeDn } from '@exchange-scenarios/engine/src/directory/dn';
 import { openLdapCoreSchema, openLdapSchemaLdif } from '@exchange-scenarios/engine/src/directory/ad-schema';
 
 export const SERVICE_SUFFIX = 'CN=Service Accounts';
 
 export const ldifValue = (v: string) => (/^[\x21-\x39\x3b\x3d-\x7e][\x20-\x7e]*$/.test(v) && !v.endsWith(' ') ? ` ${v}` : `: ${Buffer.from(v).toString('base64')}`);
 export const ldifRecord = (dn: string, attributes: Array<[string, string]>) => [`dn:${ldifValue(dn)}`, ...attributes.map(([k, v]) => `${k}:${ldifValue(v)}`)].join('\n');
+/** An entry as an LDIF record, each value of a multi-valued attribute on its own line. */
+export const ldifEntry = (dn: string, attributes: Record<string, string | string[]>) => ldifRecord(dn, Object.entries(attributes).flatMap(([k, v]) => ([] as string[]).concat(v).map((x): [string, string] => [k, x])));
 
 export interface ServiceAccount {
   readonly dn: string;
@@ -70,20 +72,28 @@ export function slapdConfigLdif(o: SlapdConfigOptions): string {
   ].join('\n\n');
 }
 
-/** A forest's mdb database as a cn=config entry (for slapadd -n0 before start; ensureDatabase adds the same online). */
-export function forestDatabaseLdif(index: number, suffix: string, directory: string, serviceDn: string): string {
-  return ldifRecord(`olcDatabase={${index}}mdb,cn=config`, [
-    ['objectClass', 'olcDatabaseConfig'],
-    ['objectClass', 'olcMdbConfig'],
-    ['olcDatabase', `{${index}}mdb`],
-    ['olcSuffix', suffix],
-    ['olcDbDirectory', directory],
-    ['olcDbNoSync', 'TRUE'],
-    ['olcDbMaxSize', String(4 * 1024 * 1024 * 1024)],
-    ['olcRootDN', serviceDn],
-    ...forestAccess(serviceDn).map((a): [string, string] => ['olcAccess', a]),
-    ...FOREST_INDEXES.map((i): [string, string] => ['olcDbIndex', i]),
-  ]);
+/**
+ * A forest's mdb database as cn=config holds it: written as LDIF for slapadd -n0 before start
+ * (forestDatabaseLdif), or added online by ensureDatabase.
+ */
+function forestDatabase(index: number, suffix: string, directory: string, serviceDn: string): Record<string, string | string[]> {
+  return {
+    objectClass: ['olcDatabaseConfig', 'olcMdbConfig'],
+    olcDatabase: `{${index}}mdb`,
+    olcSuffix: suffix,
+    olcDbDirectory: directory,
+    olcDbNoSync: 'TRUE',
+    olcDbMaxSize: String(4 * 1024 * 1024 * 1024),
+    // The service account (authenticated by its own database) is every forest's root DN: only a root DN may add a suffix's entry.
+    olcRootDN: serviceDn,
+    // Users bind with their own passwords; nobody but the service account reads them.
+    olcAccess: forestAccess(serviceDn),
+    olcDbIndex: FOREST_INDEXES,
+  };
+}
+
+function forestDatabaseLdif(index: number, suffix: string, directory: string, serviceDn: string): string {
+  return ldifEntry(`olcDatabase={${index}}mdb,cn=config`, forestDatabase(index, suffix, directory, serviceDn));
 }
 
 /**
@@ -147,19 +157,7 @@ export function slapdForests(admin: Client, options: SlapdForestsOptions): Slapd
     const firstSuperior = keys.findIndex((k) => key.endsWith(`,${k}`));
     const position = firstSuperior === -1 ? suffixes.length : firstSuperior;
     const dir = await options.createDirectory(++databases);
-    await admin.add(`olcDatabase={${position + 2}}mdb,cn=config`, {
-      objectClass: ['olcDatabaseConfig', 'olcMdbConfig'],
-      olcDatabase: `{${position + 2}}mdb`,
-      olcSuffix: suffix,
-      olcDbDirectory: dir,
-      olcDbNoSync: 'TRUE',
-      olcDbMaxSize: String(4 * 1024 * 1024 * 1024),
-      // The service account (authenticated by its own database) is every forest's root DN: only a root DN may add a suffix's entry.
-      olcRootDN: serviceDn,
-      // Users bind with their own passwords; nobody but the service account reads them.
-      olcAccess: forestAccess(serviceDn),
-      olcDbIndex: FOREST_INDEXES,
-    });
+    await admin.add(`olcDatabase={${position + 2}}mdb,cn=config`, forestDatabase(position + 2, suffix, dir, serviceDn));
     suffixes.splice(position, 0, suffix);
   }
 
@@ -169,15 +167,9 @@ export function slapdForests(admin: Client, options: SlapdForestsOptions): Slapd
    * failure every entry added is taken away again, deepest first, so nothing is half-applied.
    */
   async function addInOrder(entries: readonly DirectoryWriteEntry[]): Promise<void> {
-    const byDepth = new Map<number, DirectoryWriteEntry[]>();
-    for (const e of entries) {
-      const depth = parseDn(e.dn).length;
-      (byDepth.get(depth) ?? byDepth.set(depth, []).get(depth)!).push(e); // push: copying the list per entry is quadratic
-    }
     const added: string[] = [];
     try {
-      for (const depth of [...byDepth.keys()].sort((a, b) => a - b)) {
-        const whole = byDepth.get(depth)!;
+      for (const whole of byDepth(entries, (e) => e.dn)) {
         for (let from = 0; from < whole.length; from += ADDS_IN_FLIGHT) {
           const level = whole.slice(from, from + ADDS_IN_FLIGHT);
           const results = await Promise.allSettled(level.map((e) => admin.add(e.dn, e.attributes)));
@@ -227,14 +219,8 @@ export function slapdForests(admin: Client, options: SlapdForestsOptions): Slapd
  * within a depth. Returns how many could not be deleted.
  */
 async function deleteDeepestFirst(admin: Client, dns: readonly string[]): Promise<number> {
-  const byDepth = new Map<number, string[]>();
-  for (const dn of dns) {
-    const depth = parseDn(dn).length;
-    (byDepth.get(depth) ?? byDepth.set(depth, []).get(depth)!).push(dn); // push: copying the list per entry is quadratic
-  }
   let failed = 0;
-  for (const depth of [...byDepth.keys()].sort((a, b) => b - a)) {
-    const level = byDepth.get(depth)!;
+  for (const level of byDepth(dns, (dn) => dn, true)) {
     for (let from = 0; from < level.length; from += ADDS_IN_FLIGHT) {
       const results = await Promise.allSettled(level.slice(from, from + ADDS_IN_FLIGHT).map((dn) => admin.del(dn)));
       failed += results.filter((r) => r.status === 'rejected').length;

@@ -8,16 +8,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Given, Then, When } from '@cucumber/cucumber';
+import { expect } from 'expect';
 import { InputError, type DirectoryWriteEntry } from '@exchange-scenarios/engine';
 import { adEntriesFromLdif, parseLdif, type LdifSkipReport } from '@exchange-scenarios/engine/src/directory/ldif';
 import { present } from '@exchange-scenarios/engine/src/directory/filter';
 import { located } from '../support/input-errors';
 import { DEFAULT_PASSWORD, type ScenarioWorld } from '../support/world';
-
-/** Jest's expect, loaded on first use. */
-function expect(actual: unknown): ReturnType<typeof import('expect').expect> {
-  return (require('expect') as typeof import('expect')).expect(actual);
-}
 
 const ROOT = resolve(__dirname, '..');
 

@@ -92,3 +92,12 @@ Feature: Changing the topology with the Exchange Management Shell, as the runboo
       Set-OwaVirtualDirectory -Identity DAL-CAS -FormsAuthentication $true -WindowsAuthentication $true
       """
     Then the command fails saying "-FormsAuthentication $true turns WindowsAuthentication off"
+
+  Scenario: Exchange 2007's Move-Mailbox cannot move a mailbox to Exchange 2010
+    When the administrator tries:
+      """
+      Move-Mailbox -Identity alice -TargetDatabase "Mailbox Database SEA-MBX"
+      """
+    Then the command fails saying "Move-Mailbox cannot move a mailbox to SEA-MBX, which runs Exchange 2010 SP2; use New-MoveRequest"
+    When alice signs in to OWA at "https://mail.dallas.contoso.com/owa"
+    Then alice is connected directly by DAL-CAS

@@ -158,3 +158,18 @@ export function activeDirectoryDnForm(dn: string): string {
   if (!/(^|,)\s*(cn|ou|dc|o|l|st|c|street)=/.test(dn)) return dn; // already AD's spelling: the common case, kept cheap
   return formatDn(parseDn(dn).map((r) => (AD_UPPER_TYPES.has(r.type.toLowerCase()) ? { type: r.type.toUpperCase(), value: r.value } : r)));
 }
+
+/**
+ * Items grouped by the depth of their DN (number of RDNs), shallowest first, or deepest first with
+ * `deepestFirst`: parents go before their children on an add, leaves before their parents on a delete.
+ */
+export function byDepth<T>(items: readonly T[], dnOf: (item: T) => string, deepestFirst = false): T[][] {
+  const groups = new Map<number, T[]>();
+  for (const item of items) {
+    const depth = parseDn(dnOf(item)).length;
+    const group = groups.get(depth);
+    if (group) group.push(item);
+    else groups.set(depth, [item]);
+  }
+  return [...groups.keys()].sort((a, b) => (deepestFirst ? b - a : a - b)).map((d) => groups.get(d)!);
+}

@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { describeChange, type DirectoryClient, type DirectoryWriteEntry, type Modification } from '../directory/client';
-import { firstRdnValue, joinDn, normalizeDn, parentDn, parseDn, rdn } from '../directory/dn';
+import { byDepth, firstRdnValue, joinDn, normalizeDn, parentDn, rdn } from '../directory/dn';
 import { and, eq, present } from '../directory/filter';
 import {
   ATTR,
@@ -1130,13 +1130,7 @@ export class TopologyWriter {
         // A server may work on pipelined requests in parallel (slapd does, on several threads), so a child
         // sent right behind its parent could arrive first: adds go one depth at a time, pipelined within a
         // depth. If any fails, every one that succeeded is undone below.
-        const depths = new Map<number, DirectoryWriteEntry[]>();
-        for (const entry of plan.adds) {
-          const depth = parseDn(entry.dn).length;
-          (depths.get(depth) ?? depths.set(depth, []).get(depth)!).push(entry); // push: copying the list per entry is quadratic
-        }
-        for (const depth of [...depths.keys()].sort((a, b) => a - b)) {
-          const level = depths.get(depth)!;
+        for (const level of byDepth(plan.adds, (e) => e.dn)) {
           const results = await Promise.allSettled(level.map((entry) => dir.add(entry)));
           results.forEach((r, i) => r.status === 'fulfilled' && added.push(level[i].dn));
           const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
