@@ -53,6 +53,32 @@ export const FOURTH_COFFEE: ForestFixture = {
   ],
 };
 
+/**
+ * Fourth Coffee after the runbook's migration to Exchange 2010 SP2 (seed 001): a 2010 SP2 CAS in Chicago
+ * takes the Internet namespace, Exchange 2007 keeps a legacy one, Dallas gets a 2010 CAS to be proxied to
+ * (Integrated Windows authentication) and a 2010 mailbox server, and dave's mailbox has moved there. With
+ * fourthcoffee.ldf it is the before/after pair of scripts/migration-impact.ts.
+ */
+export const FOURTH_COFFEE_2010_SP2: ForestFixture = {
+  ...FOURTH_COFFEE,
+  servers: [
+    ...FOURTH_COFFEE.servers,
+    { name: 'CHI-CAS10', site: 'Chicago', version: 'Exchange 2010 SP2', roles: ['ClientAccess'] },
+    { name: 'DAL-CAS10', site: 'Dallas', version: 'Exchange 2010 SP2', roles: ['ClientAccess'] },
+    { name: 'DAL-MBX10', site: 'Dallas', version: 'Exchange 2010 SP2', roles: ['Mailbox'] },
+  ],
+  owaVirtualDirectories: [
+    { ...FOURTH_COFFEE.owaVirtualDirectories[0], externalUrl: 'https://legacy.fourthcoffee.com/owa' },
+    FOURTH_COFFEE.owaVirtualDirectories[1],
+    { server: 'CHI-CAS10', externalUrl: 'https://mail.fourthcoffee.com/owa', internalAuthenticationMethods: ['Basic', 'Fba'], externalAuthenticationMethods: ['Basic', 'Fba'] },
+    { server: 'DAL-CAS10', externalUrl: null, internalAuthenticationMethods: ['Ntlm', 'WindowsIntegrated'], externalAuthenticationMethods: ['Ntlm', 'WindowsIntegrated'] },
+  ],
+  mailboxes: [
+    { alias: 'carol', server: 'CHI-MBX', displayName: 'Carol Philips' },
+    { alias: 'dave', server: 'DAL-MBX10', displayName: 'Dave Barnett' },
+  ],
+};
+
 /** Seed 001: Contoso's Exchange 2010 SP2 organization, Internet-facing in Seattle and in Dallas. */
 export const CONTOSO: ForestFixture = {
   organization: 'Contoso',
@@ -163,6 +189,7 @@ async function main(): Promise<void> {
   const root = join(__dirname, '..', 'fixtures');
   writeFileSync(join(root, 'fourthcoffee.ldf'), toLdifde(await exportForest(FOURTH_COFFEE)));
   writeFileSync(join(root, 'contoso.ldf'), toLdifde(await exportForest(CONTOSO)));
+  writeFileSync(join(root, 'fourthcoffee-2010sp2.ldf'), toLdifde(await exportForest(FOURTH_COFFEE_2010_SP2)));
 }
 
 if (require.main === module) {

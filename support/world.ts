@@ -51,6 +51,9 @@ export class ScenarioWorld extends World {
   /** The last EWS call an application server made, and where in the trace it began. */
   ews?: { outcome: EwsOutcome; traceStart: number };
 
+  /** What every user got before the migration (steps/migration.steps.ts), to compare with what she gets now. */
+  migrationBaseline?: import('../steps/migration.steps').MigrationOutcomes;
+
   constructor(options: IWorldOptions) {
     super(options);
   }

@@ -40,3 +40,6 @@ export type { GatewayInstanceName } from './federation/gateway';
 export type { Impersonation, EwsCall, EwsOutcome } from './impersonation/impersonation';
 export type { ImpersonationShellOutput } from './impersonation/shell';
 export type { LoopbackDnsServer } from './network/dns-server';
+// Migration impact: the OWA question over the model and the differential (network questions: src/migration/network-questions).
+export { snapshotOwa, owaEntryPoints, describeOwaAction, mailboxKey, type OwaSnapshot, type OwaOutcome, type OwaEntryPoint } from './migration/owa';
+export { diffOwa, diffRows, summarizeImpact, impactTable, renderTable, type ImpactChange, type ImpactQuestion, type ImpactSummaryRow, type OutcomeRows } from './migration/impact';

@@ -166,6 +166,11 @@ export class Impersonation {
     this.application(name).spec.ewsUrl = ewsUrl;
   }
 
+  /** The application servers of the scenario, by name, as declared. */
+  applicationServers(): ApplicationServer[] {
+    return [...this.applications.values()];
+  }
+
   application(name: string): ApplicationServer {
     const app = this.applications.get(name.toLowerCase());
     if (!app) throw unknownName('an application server', name, [...this.applications.values()].map((a) => a.server), 'application server');

@@ -262,6 +262,13 @@ export class ExchangeDirectory {
     return this.findUserWhere(eq(ATTR.objectSid, sid));
   }
 
+  /** Every mailbox user of the domain (a homeMDB set), read in pages: the questions over the whole organization. */
+  async mailboxUsers(): Promise<MailboxUserView[]> {
+    const { defaultNamingContext } = await this.namingContexts();
+    const found = await this.search(defaultNamingContext, and(eq(ATTR.objectClass, OBJECT_CLASS.user), present(ATTR.homeMDB)), 'sub', USER_ATTRIBUTES, true);
+    return found.map((e) => this.toUser(e));
+  }
+
   /** The one user account the filter matches in the domain, or undefined (none, or ambiguous). */
   async findUserWhere(filter: Filter): Promise<MailboxUserView | undefined> {
     const { defaultNamingContext } = await this.namingContexts();
