@@ -74,6 +74,11 @@ function describeSkips(s: LdifSkipReport): string {
   return lines.join('\n');
 }
 
+/**
+ * Loads an ldifde export (the domain and the configuration partitions; paths relative to the project)
+ * whole into the scenario's directory, gives every user account the scenario's password and adopts the
+ * organization in it; what was left out is attached to the scenario's report.
+ */
 Given('the directory export {string}', async function (this: ScenarioWorld, path: string) {
   await located(this.locator, async () => {
     this.exportReport = await loadExport(this, readExport(path), relative(ROOT, resolve(ROOT, path)));
@@ -93,10 +98,12 @@ async function attemptImport(world: ScenarioWorld, load: () => Promise<LdifSkipR
   }
 }
 
+/** The same, for an export expected to be refused: the refusal is kept for "the export is refused with". */
 When('the administrator loads the directory export {string}', async function (this: ScenarioWorld, path: string) {
   await located(this.locator, async () => attemptImport(this, async () => loadExport(this, readExport(path), path)));
 });
 
+/** An export written in the feature as a doc string; line numbers in a refusal are the feature file's. */
 When('the administrator loads this directory export:', async function (this: ScenarioWorld, text: string) {
   // Blank lines before the doc string's text (its """ follows the step) make the export's line numbers the feature file's.
   const step = this.locator.step;
@@ -104,11 +111,13 @@ When('the administrator loads this directory export:', async function (this: Sce
   await attemptImport(this, async () => loadExport(this, padded, step ? step.uri : 'the export in the doc string'));
 });
 
+/** Passes when the refusal contains the text; it names the file, the line and what is wrong. */
 Then('the export is refused with {string}', function (this: ScenarioWorld, text: string) {
   if (this.refusal === undefined) throw new Error(`Expected the export to be refused with "${text}", but it was loaded`);
   expect(this.refusal).toContain(text);
 });
 
+/** Passes when no object is under that DN: nothing of a refused export stayed loaded. */
 Then('the directory holds nothing under {string}', async function (this: ScenarioWorld, dn: string) {
   let found: string[];
   try {
@@ -120,6 +129,7 @@ Then('the directory holds nothing under {string}', async function (this: Scenari
   expect(found).toEqual([]);
 });
 
+/** A one-column table; each line must be part of what the load reported leaving out (objects of unknown classes, dropped attributes). */
 Then('loading the export left out:', function (this: ScenarioWorld, table: import('@cucumber/cucumber').DataTable) {
   if (!this.exportReport) throw new Error('no export was loaded in this scenario');
   const shown = describeSkips(this.exportReport).split('\n');

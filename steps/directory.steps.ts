@@ -11,6 +11,11 @@ function expect(actual: unknown): ReturnType<typeof import('expect').expect> {
   return (require('expect') as typeof import('expect')).expect(actual);
 }
 
+/**
+ * A two-column table of property and value, read back from the directory as Get-OwaVirtualDirectory shows
+ * them: InternalUrl, ExternalUrl, InternalAuthenticationMethods, ExternalAuthenticationMethods,
+ * Exchange2003Url, FailbackUrl, CrossSiteRedirectType, LegacyRedirectType (`$null` for none).
+ */
 Then('Get-OwaVirtualDirectory on {word} shows:', async function (this: ScenarioWorld, serverName: string, table: DataTable) {
   const server = await this.sim.directory.serverByName(serverName);
   if (!server) throw new Error(`${serverName} is not in the directory`);
@@ -41,6 +46,7 @@ const ATTEMPTS: Record<string, string> = {
   'mailbox databases': 'these mailbox databases:',
 };
 
+/** The same tables as the Given steps, for a declaration expected to be refused: the refusal is kept for the next step instead of failing the scenario. */
 When(/^the administrator declares these (Exchange servers|OWA virtual directories|mailboxes|mailbox databases):$/, async function (this: ScenarioWorld, what: string, table: DataTable) {
   try {
     await declarations[ATTEMPTS[what]].call(this, table);
@@ -50,11 +56,13 @@ When(/^the administrator declares these (Exchange servers|OWA virtual directorie
   }
 });
 
+/** Passes when the refusal contains the text (it names the feature line, the row, the column, the value and what is accepted). */
 Then('the declaration is refused with {string}', function (this: ScenarioWorld, text: string) {
   if (this.refusal === undefined) throw new Error(`Expected the declaration to be refused with "${text}", but it was accepted`);
   expect(this.refusal).toContain(text);
 });
 
+/** Passes when nothing of that name is in the directory: a refused table wrote nothing. */
 Then(/^the directory holds no (?:server|mailbox|object) named "([^"]*)"$/, async function (this: ScenarioWorld, name: string) {
   const contexts = await this.sim.directory.namingContexts();
   const found = [];

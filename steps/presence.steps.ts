@@ -22,16 +22,22 @@ async function mailboxOwner(world: ScenarioWorld, address: string) {
 
 // ---- the presence server ----
 
+/** A CUPS server: version 7.0, 8.0, 8.5 or 8.6 (up to 8.0 WebDAV only; 8.5 and 8.6 WebDAV or EWS), its name, FQDN and IP address. */
 Given(/^the Cisco Unified Presence (\S+) server (\S+) at (\S+) \((\S+)\)$/, async function (this: ScenarioWorld, version: string, name: string, fqdn: string, address: string) {
   await located(this.locator, async () => void (await presenceOf(this)).addPresenceServer({ name, fqdn, address, version }));
 });
 
+/** The CUPS command-line command; until it is run, the presence server resolves no name. */
 When(/^the presence administrator runs "set network dns primary (\S+)" on (\S+)$/, async function (this: ScenarioWorld, address: string, server: string) {
   await located(this.locator, async () => {
     (await pe(this, server)).dnsPrimary = address;
   });
 });
 
+/**
+ * One row. Columns: Type (WebDAV or EWS), Address (a name or an IP address), Account (`APPS\cupsexch`),
+ * Password (`wrong` for a wrong one; otherwise the account's own).
+ */
 Given(/^the presence gateway of (\S+) is:$/, async function (this: ScenarioWorld, server: string, table: DataTable) {
   await located(this.locator, async () => {
     const { GATEWAY_TYPES } = presenceApi();
@@ -44,6 +50,7 @@ Given(/^the presence gateway of (\S+) is:$/, async function (this: ScenarioWorld
   });
 });
 
+/** Takes effect when the Presence Engine is next restarted. */
 When(/^the presence administrator changes the presence gateway address of (\S+) to (\S+)$/, async function (this: ScenarioWorld, server: string, address: string) {
   await located(this.locator, async () => {
     const s = await pe(this, server);
@@ -52,6 +59,7 @@ When(/^the presence administrator changes the presence gateway address of (\S+) 
   });
 });
 
+/** Takes effect when the Presence Engine is next restarted. */
 When(/^the presence administrator changes the presence gateway account of (\S+) to (\S+)$/, async function (this: ScenarioWorld, server: string, account: string) {
   await located(this.locator, async () => {
     const s = await pe(this, server);
@@ -60,6 +68,7 @@ When(/^the presence administrator changes the presence gateway account of (\S+) 
   });
 });
 
+/** The Presence Engine reads its gateway again and subscribes every signed-in user's calendar again. */
 When(/^the presence administrator (?:restarts|has restarted) the Presence Engine on (\S+)$/, async function (this: ScenarioWorld, server: string) {
   await located(this.locator, async () => {
     const p = await presenceOf(this);
@@ -69,6 +78,7 @@ When(/^the presence administrator (?:restarts|has restarted) the Presence Engine
   });
 });
 
+/** A certification authority by its name, or a server's own certificate (`"CAS01"`), uploaded as a trusted certificate. */
 Given(/^"([^"]+)" is uploaded to (\S+) as "Presence Engine - Trust"$/, async function (this: ScenarioWorld, name: string, server: string) {
   await located(this.locator, async () => {
     const p = await presenceOf(this);
@@ -79,6 +89,7 @@ Given(/^"([^"]+)" is uploaded to (\S+) as "Presence Engine - Trust"$/, async fun
   });
 });
 
+/** Removes a certificate uploaded before; one that was never uploaded is refused with the list of those that were. */
 Given(/^"([^"]+)" is deleted from (\S+)'s "Presence Engine - Trust"$/, async function (this: ScenarioWorld, name: string, server: string) {
   await located(this.locator, async () => {
     const s = await pe(this, server);
@@ -86,6 +97,7 @@ Given(/^"([^"]+)" is deleted from (\S+)'s "Presence Engine - Trust"$/, async fun
   });
 });
 
+/** Calendar Spread, Exchange Timeout (s), Exchange Queue, Exchange Threads or EWS Status Frequency (min); a value out of range is refused with the range. */
 Given(/^the Presence Engine parameter "([^"]+)" of (\S+) is (\d+)$/, async function (this: ScenarioWorld, name: string, server: string, value: string) {
   await located(this.locator, async () => {
     const params = presenceApi().PRESENCE_ENGINE_PARAMETERS as Record<string, { min: number; max: number; unit: string }>;
@@ -97,12 +109,14 @@ Given(/^the Presence Engine parameter "([^"]+)" of (\S+) is (\d+)$/, async funct
   });
 });
 
+/** The calendar folder name the Presence Engine puts in WebDAV URLs (its locale: `Kalender`). */
 Given(/^(\S+) builds calendar URLs with the folder name "([^"]+)"$/, async function (this: ScenarioWorld, server: string, folder: string) {
   await located(this.locator, async () => {
     (await pe(this, server)).calendarFolderName = folder;
   });
 });
 
+/** Cisco bug CSCsz12455: the folder in the URL becomes `TypePEPresenceGatewayLocale.PEPRESENCEGATEWAYLOCALE_CALENDAR`. */
 Given(/^the Presence Engine of (\S+) is missing its locale strings \(CSCsz12455\)$/, async function (this: ScenarioWorld, server: string) {
   await located(this.locator, async () => {
     (await pe(this, server)).loseLocaleStrings();
@@ -111,6 +125,7 @@ Given(/^the Presence Engine of (\S+) is missing its locale strings \(CSCsz12455\
 
 // ---- users and CUPC ----
 
+/** Columns: User, Email (CUPS's mail ID; the mailbox's address if left out), Calendaring (yes/no), Show me as In a Meeting (yes/no). */
 Given(/^these users on (\S+):$/, async function (this: ScenarioWorld, server: string, table: DataTable) {
   await located(this.locator, async () => {
     const p = await presenceOf(this);
@@ -121,6 +136,7 @@ Given(/^these users on (\S+):$/, async function (this: ScenarioWorld, server: st
   });
 });
 
+/** She signs in to Cisco Unified Personal Communicator; the Presence Engine subscribes to her calendar. */
 When(/^(\S+) (?:signs|has signed|is signed) in to CUPC on (\S+)$/, async function (this: ScenarioWorld, user: string, server: string) {
   await located(this.locator, async () => {
     const p = await presenceOf(this);
@@ -131,6 +147,7 @@ When(/^(\S+) (?:signs|has signed|is signed) in to CUPC on (\S+)$/, async functio
   });
 });
 
+/** Her phone presence becomes On the phone. */
 When(/^(\S+) (?:is on|picks up) the phone$/, async function (this: ScenarioWorld, user: string) {
   await located(this.locator, async () => {
     const s = await pe(this);
@@ -138,6 +155,7 @@ When(/^(\S+) (?:is on|picks up) the phone$/, async function (this: ScenarioWorld
   });
 });
 
+/** A CUPC availability status such as Away or Do Not Disturb; anything else is refused with the list. */
 When(/^(\S+) sets (?:her|his) status to (.+)$/, async function (this: ScenarioWorld, user: string, status: string) {
   await located(this.locator, async () => {
     const { AVAILABILITY_STATUSES } = presenceApi();
@@ -147,6 +165,7 @@ When(/^(\S+) sets (?:her|his) status to (.+)$/, async function (this: ScenarioWo
   });
 });
 
+/** Her CUPC preference: whether a busy calendar shows her as In a meeting. */
 When(/^(\S+) (ticks|unticks) "Show me as 'In a Meeting' whenever my Exchange calendar shows me as busy"$/, async function (this: ScenarioWorld, user: string, verb: string) {
   await located(this.locator, async () => {
     const s = await pe(this);
@@ -154,6 +173,7 @@ When(/^(\S+) (ticks|unticks) "Show me as 'In a Meeting' whenever my Exchange cal
   });
 });
 
+/** Passes when her composite presence is now that status; a failure names the Presence Engine's last error for her. */
 Then(/^(\S+)'s contacts see "([^"]+)"$/, async function (this: ScenarioWorld, user: string, shown: string) {
   const s = await pe(this);
   const u = (await presenceOf(this)).user(s, user);
@@ -161,6 +181,7 @@ Then(/^(\S+)'s contacts see "([^"]+)"$/, async function (this: ScenarioWorld, us
   if (seen.shown !== shown) throw new Error(`${user}'s contacts see "${seen.shown}", not "${shown}"${u.lastError ? `; the PE's last error: ${u.lastError}` : ''}`);
 });
 
+/** Passes when the tooltip's parts, comma-separated, are exactly the text: `Online, On the phone, In a meeting`. */
 Then(/^the tooltip over (\S+) reads "([^"]+)"$/, async function (this: ScenarioWorld, user: string, text: string) {
   const s = await pe(this);
   expect(s.presenceOf((await presenceOf(this)).user(s, user)).tooltip.join(', ')).toBe(text);
@@ -168,6 +189,7 @@ Then(/^the tooltip over (\S+) reads "([^"]+)"$/, async function (this: ScenarioW
 
 // ---- the Exchange side ----
 
+/** Columns: Server, Address: the IP address each Exchange server answers at. */
 Given('these IP addresses:', async function (this: ScenarioWorld, table: DataTable) {
   await located(this.locator, async () => {
     const p = await presenceOf(this);
@@ -176,6 +198,7 @@ Given('these IP addresses:', async function (this: ScenarioWorld, table: DataTab
   });
 });
 
+/** A DNS server at that address (served for real on loopback) holding A records. Columns: Name, Address. */
 Given(/^the DNS server (\S+) holds these records:$/, async function (this: ScenarioWorld, server: string, table: DataTable) {
   await located(this.locator, async () => {
     const p = await presenceOf(this);
@@ -185,32 +208,39 @@ Given(/^the DNS server (\S+) holds these records:$/, async function (this: Scena
   });
 });
 
+/** An A record added to the DNS server. */
 When(/^(\S+) is added to DNS as (\S+)$/, async function (this: ScenarioWorld, name: string, address: string) {
   await located(this.locator, async () => (await presenceOf(this)).addDnsRecord(name, address));
 });
 
+/** A real X.509 certification authority: a root, or issued by another; optionally without the CA bit (basicConstraints), as a misissued one would be. */
 Given(/^the certification authority "([^"]+)"(?: issued by "([^"]+)")?( without the CA bit)?$/, async function (this: ScenarioWorld, name: string, issuer: string | undefined, noCaBit: string | undefined) {
   await located(this.locator, async () => void (await (await presenceOf(this)).newCertificationAuthority(name, { issuer: issuer ?? undefined, caBit: !noCaBit })));
 });
 
+/** An attacker's certification authority with exactly the subject of a real one, but its own key. */
 Given(/^a forged certification authority "([^"]+)" with the name of "([^"]+)"$/, async function (this: ScenarioWorld, forged: string, real: string) {
   await located(this.locator, async () => void (await (await presenceOf(this)).forgeCertificationAuthority(real, forged)));
 });
 
+/** IIS's certificate on port 443: issued by that CA to that name, optionally with an IP address in it, optionally expired. */
 Given(/^(\S+)'s HTTPS certificate is issued by "([^"]+)" to "([^"]+)"(?: with the IP address (\S+))?( and expired)?$/, async function (this: ScenarioWorld, server: string, ca: string, name: string, ip: string | null, expired: string | null) {
   await located(this.locator, async () => void (await (await presenceOf(this)).bindCertificate(server, { kind: 'issued', commonName: name, issuer: ca, ipAddresses: ip ? [ip] : undefined, expired: !!expired })));
 });
 
+/** A self-signed certificate on port 443: IIS's own, or one made with makecert with the CA bit. */
 Given(/^(\S+)'s HTTPS certificate is (IIS's self-signed certificate|a makecert self-signed certificate with the CA bit) for "([^"]+)"$/, async function (this: ScenarioWorld, server: string, kind: string, name: string) {
   await located(this.locator, async () => void (await (await presenceOf(this)).bindCertificate(server, { kind: kind.startsWith('IIS') ? 'iis-self-signed' : 'makecert', commonName: name })));
 });
 
+/** Nothing bound to port 443. */
 Given(/^(\S+) has no HTTPS certificate$/, async function (this: ScenarioWorld, server: string) {
   await located(this.locator, async () => {
     (await (await presenceOf(this)).iisOf(server)).chain = undefined;
   });
 });
 
+/** The Exchange System Manager setting; IIS keeps what it loaded until "iisreset /noforce". */
 Given(/^the \/Exchange virtual directory on (\S+) is set to (standard|forms-based) authentication$/, async function (this: ScenarioWorld, server: string, kind: string) {
   await located(this.locator, async () => {
     const { AUTHENTICATION_FORMS, AUTHENTICATION_STANDARD } = presenceApi();
@@ -220,6 +250,7 @@ Given(/^the \/Exchange virtual directory on (\S+) is set to (standard|forms-base
   });
 });
 
+/** IIS loads the authentication settings changed since the last reset. */
 When(/^the Exchange administrator runs "iisreset \/noforce" on (\S+)$/, async function (this: ScenarioWorld, server: string) {
   await located(this.locator, async () => {
     const iis = await (await presenceOf(this)).iisOf(server);
@@ -228,18 +259,21 @@ When(/^the Exchange administrator runs "iisreset \/noforce" on (\S+)$/, async fu
   });
 });
 
+/** Windows Server 2008's Web Server role without its ISAPI Extensions role service, which Exchange 2007's WebDAV needs (refused for Exchange 2003). */
 Given(/^(\S+) has no ISAPI Extensions$/, async function (this: ScenarioWorld, server: string) {
   await located(this.locator, async () => {
     await (await presenceOf(this)).removeIsapiExtensions(server);
   });
 });
 
+/** The server accepts HTTPS connections but never answers (a hung server, a load balancer with nothing behind it). */
 When(/^(\S+) stops answering$/, async function (this: ScenarioWorld, server: string) {
   await located(this.locator, async () => {
     (await (await presenceOf(this)).iisOf(server)).hung = true;
   });
 });
 
+/** Receive-As granted to the account on a mailbox, database or storage group, and already flowed down to the mailboxes (which takes hours). */
 Given(/^(\S+) has had Receive-As on "([^"]+)" for a day$/, async function (this: ScenarioWorld, account: string, target: string) {
   await located(this.locator, async () => {
     const { EXTENDED_RIGHTS } = require('@exchange-scenarios/engine/src/directory/schema') as typeof import('@exchange-scenarios/engine/src/directory/schema');
@@ -249,6 +283,7 @@ Given(/^(\S+) has had Receive-As on "([^"]+)" for a day$/, async function (this:
   });
 });
 
+/** The user renames her calendar folder; anything after the quoted name is a remark. */
 When(/^(\S+@\S+)'s calendar folder is renamed "([^"]+)"(?: .*)?$/, async function (this: ScenarioWorld, address: string, name: string) {
   await located(this.locator, async () => {
     const p = await presenceOf(this);
@@ -258,6 +293,7 @@ When(/^(\S+@\S+)'s calendar folder is renamed "([^"]+)"(?: .*)?$/, async functio
   });
 });
 
+/** A Busy meeting, start and end as date and time (`2011-12-12T10:00Z`). */
 When(/^a meeting is added to (\S+@\S+)'s calendar from (\S+) to (\S+)$/, async function (this: ScenarioWorld, address: string, start: string, end: string) {
   await located(this.locator, async () => {
     const p = await presenceOf(this);
@@ -269,47 +305,59 @@ When(/^a meeting is added to (\S+@\S+)'s calendar from (\S+) to (\S+)$/, async f
 
 // ---- what the administrator reads ----
 
+/** Passes when a line of the Presence Engine log (`EPE|system.pe.pa.owa.backend …`) contains the doc string. */
 Then(/^the Presence Engine log of (\S+) has a line containing:$/, async function (this: ScenarioWorld, server: string, text: string) {
   const log = (await pe(this, server)).log;
   const wanted = text.trim();
   if (!log.some((l) => l.includes(wanted))) throw new Error(`no line of the PE log contains:\n  ${wanted}\nthe log:\n  ${log.join('\n  ') || '(empty)'}`);
 });
 
+/** Passes when the Presence Engine logged no ERROR line. */
 Then(/^the Presence Engine log of (\S+) has no ERROR line$/, async function (this: ScenarioWorld, server: string) {
   const errors = (await pe(this, server)).log.filter((l) => / ERROR -->/.test(l));
   expect(errors).toEqual([]);
 });
 
+/** Passes when exactly that many lines of the Presence Engine log contain the text. */
 Then(/^the Presence Engine log of (\S+) has (\d+) lines? containing "([^"]+)"$/, async function (this: ScenarioWorld, server: string, count: string, text: string) {
   const log = (await pe(this, server)).log;
   expect(`${log.filter((l) => l.includes(text)).length} lines:\n${log.join('\n')}`).toMatch(new RegExp(`^${count} lines`));
 });
 
+/** Passes when an alarm the presence server raised contains the doc string (PECalendarConnectionLoss, as CUPS writes it). */
 Then(/^(\S+) raised the alarm:$/, async function (this: ScenarioWorld, server: string, text: string) {
   const alarms = (await pe(this, server)).alarms;
   if (!alarms.some((a) => a.includes(text.trim()))) throw new Error(`no alarm contains:\n  ${text.trim()}\nalarms:\n  ${alarms.join('\n  ') || '(none)'}`);
 });
 
+/**
+ * Passes when a line of the server's IIS log contains the text. W3C fields: date time s-sitename s-ip
+ * cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status sc-substatus sc-win32-status.
+ */
 Then(/^the IIS log of (\S+) has a line containing "([^"]+)"$/, async function (this: ScenarioWorld, server: string, text: string) {
   const log = (await (await presenceOf(this)).iisOf(server)).log;
   if (!log.some((l) => l.includes(text))) throw new Error(`no line of ${server}'s IIS log contains "${text}":\n  ${log.join('\n  ') || '(empty)'}`);
 });
 
+/** Passes when the trace holds that request from the presence server to that URL. */
 Then(/^(\S+) sent (SUBSCRIBE|SEARCH|POLL|PROPFIND) to (\S+)$/, function (this: ScenarioWorld, from: string, method: string, url: string) {
   const hops = this.sim.network.trace.hops.filter((h) => h.from.toLowerCase() === from.toLowerCase() && h.method === method);
   expect(hops.map((h) => h.url)).toContain(url);
 });
 
+/** Counts WebDAV's UDP NOTIFY datagrams or EWS push notifications delivered to the presence server on that port. */
 Then(/^(\S+) received (\d+) (UDP NOTIFY datagrams?|EWS notifications?) on port (\d+)$/, function (this: ScenarioWorld, to: string, count: string, kind: string, port: string) {
   const hops = this.sim.network.trace.hops.filter((h) => h.to.toLowerCase() === to.toLowerCase() && (kind.startsWith('UDP') ? h.method === 'NOTIFY' && h.url.startsWith(`httpu://`) : h.method === 'POST') && new URL(h.url).port === String(port));
   expect(hops.length).toBe(Number(count));
 });
 
+/** Counts the EWS push notifications carrying only a StatusEvent (the subscription is alive) the presence server received for the user. */
 Then(/^(\S+) has received (\d+) EWS status events? for (\S+)$/, async function (this: ScenarioWorld, server: string, count: string, user: string) {
   const s = await pe(this, server);
   expect((await presenceOf(this)).user(s, user).statusEvents).toBe(Number(count));
 });
 
+/** A plain browser request with the user's credentials (Basic), to check what /Exchange answers. */
 When(/^a browser opens (\S+) as (\S+)$/, async function (this: ScenarioWorld, url: string, user: string) {
   await located(this.locator, async () => {
     await this.sim.refreshNetwork();
@@ -318,14 +366,17 @@ When(/^a browser opens (\S+) as (\S+)$/, async function (this: ScenarioWorld, ur
   });
 });
 
+/** Passes when the browser got a 302 to that URL. */
 Then(/^the browser is sent to (\S+)$/, function (this: ScenarioWorld, url: string) {
   expect(this.browserAnswer).toEqual({ status: 302, location: url });
 });
 
+/** Passes when the browser got that HTTP status. */
 Then(/^the browser gets HTTP (\d{3})$/, function (this: ScenarioWorld, status: string) {
   expect(this.browserAnswer?.status).toBe(Number(status));
 });
 
+/** Passes when the last shell command's output is empty. */
 Then('the command prints nothing', function (this: ScenarioWorld) {
   expect(this.shellOutput?.records ?? []).toEqual([]);
 });

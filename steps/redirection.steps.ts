@@ -16,6 +16,7 @@ function userNamed(world: ScenarioWorld, name: string): string {
   return name;
 }
 
+/** A user's alias (alice, dave), or she, he or they for the user the previous step named. */
 defineParameterType({
   name: 'user',
   regexp: /she|he|they|[A-Za-z][\w.-]*/,
@@ -46,16 +47,22 @@ function session(world: ScenarioWorld, alias: string): UserSession {
   return s;
 }
 
+/** Her browser signs in with Kerberos without asking, wherever its zone settings allow integrated Windows authentication. */
 Given('{user} is signed in to a domain-joined workstation', function (this: ScenarioWorld, user: string) {
   this.lastUser = user;
   this.domainJoined.add(user);
 });
 
+/** A site pattern in Internet Explorer's Local Intranet zone (`*.contoso.com`), where integrated Windows authentication is used without a prompt. */
 Given('the Local Intranet zone of {user}\'s browser includes {string}', function (this: ScenarioWorld, user: string, pattern: string) {
   this.lastUser = user;
   this.intranetZones.set(user, [...(this.intranetZones.get(user) ?? []), pattern]);
 });
 
+/**
+ * She opens the URL; she types her credentials wherever she is asked, and her browser follows redirects
+ * and submits forms that submit themselves. Manual redirection pages are not followed (see "follows the link").
+ */
 When('{user} signs in to OWA at {string}', async function (this: ScenarioWorld, user: string, url: string) {
   await located(this.locator, async () => {
     const s = session(this, user);
@@ -65,6 +72,7 @@ When('{user} signs in to OWA at {string}', async function (this: ScenarioWorld, 
   });
 });
 
+/** She clicks the link on the manual or temporary redirection page she is on. */
 When('{user} follows the link', async function (this: ScenarioWorld, user: string) {
   await located(this.locator, async () => {
     const s = session(this, user);
@@ -100,6 +108,10 @@ function sameUrl(a: string | undefined, b: string): boolean {
   return norm(a) === norm(b);
 }
 
+/**
+ * Passes when the last decision on a request her browser sent was that server's direct connect and it
+ * rendered her mailbox (a proxied request does not count: the proxying server decided).
+ */
 Then('{user} is connected directly by {word}', function (this: ScenarioWorld, user: string, server: string) {
   const { s, decisions } = journey(this, user);
   // The last decision on a request her browser sent: a server that proxied her made it on its own
@@ -110,6 +122,7 @@ Then('{user} is connected directly by {word}', function (this: ScenarioWorld, us
     `${server} opens ${user}'s mailbox itself (direct connect)`);
 });
 
+/** Passes when the first Client Access server proxied her request to that server at that URL, which answered 200 and rendered her mailbox. */
 Then('{user} is proxied to {word} via {string}', function (this: ScenarioWorld, user: string, server: string, url: string) {
   const { s, hops, decisions } = journey(this, user);
   const proxy = decisions.find((d) => d.outcome?.kind === 'proxy' || d.outcome?.kind === 'proxy-legacy');
@@ -118,6 +131,7 @@ Then('{user} is proxied to {word} via {string}', function (this: ScenarioWorld, 
     `the first Client Access server proxies ${user}'s request to ${server} at ${url}, which renders her mailbox`);
 });
 
+/** Passes when a silent redirection to that URL was decided; "with single sign-on" means a hidden form carried her credentials across. */
 Then(/^(\S+) is silently redirected to "([^"]*)"( with single sign-on| without single sign-on)?$/, function (this: ScenarioWorld, who: string, url: string, sso?: string) {
   const user = userNamed(this, who);
   const { decisions } = journey(this, user);
@@ -127,37 +141,44 @@ Then(/^(\S+) is silently redirected to "([^"]*)"( with single sign-on| without s
   assertThat(this, user, ok, `a silent redirection of ${user} to ${url}${sso ?? ''}`);
 });
 
+/** Passes when she ends on a manual redirection page linking to the URL. */
 Then('{user} is shown a link to {string}', function (this: ScenarioWorld, user: string, url: string) {
   const { s } = journey(this, user);
   assertThat(this, user, s.lastPage?.kind === 'manual-redirect' && sameUrl(s.lastPage.attrs.link, url), `a manual redirection page with a link to ${url}`);
 });
 
+/** Passes when she ends on a temporary redirection page linking to the URL. */
 Then('{user} is shown a temporary redirection to {string}', function (this: ScenarioWorld, user: string, url: string) {
   const { s } = journey(this, user);
   assertThat(this, user, s.lastPage?.kind === 'temporary-redirect' && sameUrl(s.lastPage.attrs.link, url), `a temporary redirection page with a link to ${url}`);
 });
 
+/** Passes when a temporary redirection was issued as a plain 302 (Exchange 2010 SP2 with CrossSiteRedirectType Silent). */
 Then('{user} is temporarily redirected to {string} without a page', function (this: ScenarioWorld, user: string, url: string) {
   const { decisions } = journey(this, user);
   assertThat(this, user, decisions.some((d) => d.outcome?.kind === 'temporary-redirect' && sameUrl(d.outcome.url, url)), `a silent (302) temporary redirection to ${url}`);
 });
 
+/** Passes when she ends on an error page containing the text. */
 Then('{user} sees the error page {string}', function (this: ScenarioWorld, user: string, text: string) {
   const { s } = journey(this, user);
   assertThat(this, user, s.lastPage?.kind === 'error' && s.lastPage.text.includes(text), `an error page saying "${text}"`);
 });
 
+/** Passes when the last page she got had that HTTP status and contains the text. */
 Then('{user} gets HTTP {int} {string}', function (this: ScenarioWorld, user: string, status: number, text: string) {
   const { s } = journey(this, user);
   assertThat(this, user, s.lastPage?.status === status && s.lastPage.text.includes(text), `HTTP ${status} ${text}`);
 });
 
+/** Passes when her last page is her mailbox, rendered by that server. */
 Then(/^(?:(\S+)'s|her|his|their) mailbox is rendered by (\S+)$/, function (this: ScenarioWorld, who: string | undefined, server: string) {
   const user = who ?? this.lastUser!;
   const { s } = journey(this, user);
   assertThat(this, user, s.lastPage?.kind === 'mailbox' && s.lastPage.attrs['rendered-by']?.toLowerCase() === server.toLowerCase(), `${user}'s mailbox rendered by ${server}`);
 });
 
+/** Counts every credential prompt she answered and every logon form she filled: once, twice, `3 times`, or never. */
 Then(/^(\S+) (?:typed (?:her|his|their) password (once|twice|\d+ times) in all|(never) typed (?:her|his|their) password)$/, function (this: ScenarioWorld, who: string, times: string | undefined, never: string | undefined) {
   const user = userNamed(this, who);
   const s = session(this, user);
@@ -166,6 +187,7 @@ Then(/^(\S+) (?:typed (?:her|his|their) password (once|twice|\d+ times) in all|(
   assertThat(this, user, typed === n, `${user} typed her credentials ${n} time(s) in all; she typed them ${typed} time(s)`);
 });
 
+/** Counts the links she followed on redirection pages: no links, 1 link, 2 links. */
 Then(/^(\S+) clicked (no|\d+) links?$/, function (this: ScenarioWorld, who: string, n: string) {
   const user = userNamed(this, who);
   const clicked = session(this, user).browser.linksFollowed;
@@ -173,6 +195,7 @@ Then(/^(\S+) clicked (no|\d+) links?$/, function (this: ScenarioWorld, who: stri
   assertThat(this, user, clicked === wanted, `${user} clicked ${wanted} link(s); she clicked ${clicked}`);
 });
 
+/** Passes when a decision in the last user's journey was made by that rule; rule names appear in the trace (`2010sp2.cross-site-silent-fba`). */
 Then('the rule that decided was {string}', function (this: ScenarioWorld, rule: string) {
   const { decisions } = journey(this, this.lastUser!);
   assertThat(this, this.lastUser!, decisions.some((d) => d.rule === rule), `a decision by rule ${rule}`);
@@ -180,6 +203,7 @@ Then('the rule that decided was {string}', function (this: ScenarioWorld, rule: 
 
 // ---- the proxy protocol, as the trace shows it ----
 
+/** An answer between two servers in the last journey, such as `DAL-CAS answered 441 to CHI-CAS`; "twice in a row" counts the retry after proxyLogon.owa. */
 Then(/^(\S+) answered (\d{3})(?: \w+)? to (\S+)(?: (twice) in a row)?$/, function (this: ScenarioWorld, target: string, status: string, from: string, twice?: string) {
   const { hops } = journey(this, this.lastUser!);
   const answers = hops.filter((h) => h.to.toLowerCase() === target.toLowerCase() && h.from.toLowerCase() === from.toLowerCase()).map((h) => h.status);
@@ -200,12 +224,14 @@ function hasTwiceAcrossLogon(hops: Hop[], target: string, from: string, status: 
   return false;
 }
 
+/** Passes when the proxying server POSTed her serialized security context to proxyLogon.owa and the target answered 241. */
 Then('{word} accepted the client security context of {user} from {word}', function (this: ScenarioWorld, target: string, user: string, from: string) {
   const { hops } = journey(this, user);
   const logon = hops.find((h) => h.to.toLowerCase() === target.toLowerCase() && h.from.toLowerCase() === from.toLowerCase() && h.url.toLowerCase().endsWith('/proxylogon.owa'));
   assertThat(this, user, logon?.status === 241, `${from} POSTing ${user}'s serialized security context to ${target}'s proxyLogon.owa, answered 241`);
 });
 
+/** She types a wrong password wherever she is asked (refused at this step on a live directory, whose accounts could be locked out). */
 Given('{user} uses a wrong password', async function (this: ScenarioWorld, user: string) {
   await located(this.locator, () => {
     // Said here, at the step that asks for it, rather than when she first types.
@@ -216,11 +242,13 @@ Given('{user} uses a wrong password', async function (this: ScenarioWorld, user:
   });
 });
 
+/** Passes when she ends on the logon form again, showing the text. */
 Then('{user} is back at the logon page with {string}', function (this: ScenarioWorld, user: string, text: string) {
   const { s } = journey(this, user);
   assertThat(this, user, s.lastPage?.kind === 'logon' && s.lastPage.text.includes(text), `the logon page again, saying "${text}"`);
 });
 
+/** Passes when her password is written nowhere in the trace or the report (and she did type it, or this would prove nothing). */
 Then(/^(?:(\S+)'s|her|his|their) password appears nowhere in the trace$/, function (this: ScenarioWorld, who: string | undefined) {
   const user = who ?? this.lastUser!;
   const s = session(this, user);

@@ -4,12 +4,12 @@
 // and a step that was refused a change by the read-only directory fails even if it expected a refusal.
 
 import { After, AfterAll, AfterStep, Before, BeforeAll, BeforeStep, Status } from '@cucumber/cucumber';
-import { closeNetwork, DirectoryClient, ExchangeSimulation } from '@exchange-scenarios/engine';
+import { closeNetwork, DirectoryClient, ExchangeSimulation, redact, redactHops, type DrawnHop } from '@exchange-scenarios/engine';
 import { closeFederationSupport } from './federation';
 import { startEnvironment, type ScenarioEnvironment } from '../environments';
 import { fromInputError, located } from './input-errors';
 import { FeatureLocator } from './locations';
-import type { ScenarioWorld } from './world';
+import { DEFAULT_PASSWORD, type ScenarioWorld } from './world';
 
 let environment: ScenarioEnvironment | undefined;
 /** One bound connection for the whole test process; the directory behind it is emptied per scenario. */
@@ -60,14 +60,44 @@ AfterStep(function (this: ScenarioWorld, { result }) {
   throw fromInputError(this.locator, last);
 });
 
+/**
+ * The media type of the trace attached as JSON, which support/formatters/report.js draws as a sequence
+ * diagram (the same string is there); other tools find it in the NDJSON message stream.
+ */
+const TRACE_MEDIA_TYPE = 'application/vnd.exchange-scenarios.trace+json';
+
+/** Every password this scenario's users and accounts may have typed: none of them may reach a report. */
+function passwordsOf(world: ScenarioWorld): string[] {
+  // The scenario password, the wrong one World.passwordFor gives, and the wrong one the impersonation and
+  // presence steps type; and the directory's service account, which the live environment's owner gave.
+  const secrets = [DEFAULT_PASSWORD, `${DEFAULT_PASSWORD}-wrong`, 'not-the-password', world.environment?.serviceAccount?.password ?? ''];
+  const given = world.environment?.userPasswords;
+  for (const alias of given ? world.sessions.keys() : []) {
+    let principal = alias;
+    try {
+      principal = world.sim.writer.planner.mailbox(alias).userPrincipalName;
+    } catch {
+      // a user the planner does not know: her password can only have been given by alias
+    }
+    const password = given!.passwordOf(alias, principal);
+    if (password) secrets.push(password);
+  }
+  return secrets.filter((s) => s.length > 0);
+}
+
 After(async function (this: ScenarioWorld, { result, pickle }) {
   if (!this.sim) return;
   const trace = this.sim.network.trace;
   const unhandled = [...this.sim.network.unhandled];
+  const secrets = passwordsOf(this);
   await this.sim.close();
   if (trace.hops.length > 0) {
-    const drawn = trace.render();
+    const drawn = redact(trace.render(), secrets);
     this.attach(drawn, 'text/plain');
+    // Redacted here, before it leaves the process: the report, the JSON and the NDJSON stream all carry it.
+    // The directory lookups stay in the text above; the diagram does not draw them.
+    const hops: DrawnHop[] = redactHops(trace.hops.map(({ searches: _, ...hop }) => hop), secrets);
+    this.attach(JSON.stringify({ scenario: pickle.name, hops }), TRACE_MEDIA_TYPE);
     // The progress and summary formatters do not print attachments, so a failure's trace goes to stderr.
     if (result?.status === Status.FAILED) {
       process.stderr.write(`\nWhat happened on the network in "${pickle.name}" (${this.locator.at()}):\n${drawn}\n`);

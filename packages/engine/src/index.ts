@@ -3,6 +3,7 @@
 export { ExchangeSimulation, ExchangeOrganization, type DirectoryEnvironment } from './simulation';
 export { VirtualClock, parseDuration } from './clock/clock';
 export { Trace, type Hop, type Decision } from './trace/trace';
+export { sequenceDiagram, redact, redactHops, REDACTED, type DrawnHop, type SequenceDiagramOptions } from './trace/sequence-diagram';
 export { SimulatedBrowser, type BrowserUser, type Page } from './network/browser';
 export { SimulatedNetwork, closeNetwork, NetworkError } from './network/network';
 export { InProcessDirectoryServer, type DirectoryEntry } from './directory/in-process';
