@@ -23,18 +23,66 @@ import { runTopologyShell, TOPOLOGY_CMDLETS } from '@exchange-scenarios/engine/s
 
 const TOPOLOGY = new Set(TOPOLOGY_CMDLETS.map((c) => c.toLowerCase()));
 
-/** Runs a script in the shell of the area it belongs to (federation's or impersonation's cmdlets). */
+/** The cmdlet a mistyped name most likely meant (the seed itself prints Get-OrganizationRelationShop), if one is within three edits. */
+function closest(written: string, cmdlets: readonly string[]): string | undefined {
+  const distance = (a: string, b: string): number => {
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row = next;
+    }
+    return row[b.length];
+  };
+  const ranked = [...new Set(cmdlets)].map((c) => ({ c, d: distance(written.toLowerCase(), c.toLowerCase()) })).sort((x, y) => x.d - y.d);
+  return ranked[0] && ranked[0].d <= 3 ? ranked[0].c : undefined;
+}
+
+const DISPLAY = new Set(['format-list', 'fl', 'format-table', 'ft', '?', 'where-object', 'where']);
+
+/**
+ * The area a cmdlet belongs to only, or undefined when it is in more than one (Set-MailboxFolderPermission
+ * is federation's and impersonation's) or only displays.
+ */
+function onlyArea(cmdlet: string): string | undefined {
+  const c = cmdlet.toLowerCase();
+  const areas = [
+    ['the topology', TOPOLOGY_CMDLETS],
+    ['federation', federationApi().SHELL_CMDLETS],
+    ['impersonation', impersonationApi().IMPERSONATION_CMDLETS],
+  ] as const;
+  const holding = areas.filter(([, cmdlets]) => cmdlets.some((x) => x.toLowerCase() === c));
+  return holding.length === 1 ? holding[0][0] : undefined;
+}
+
+/** Runs a script in the shell of the area it belongs to (the topology's, federation's or impersonation's cmdlets). */
 async function shell(world: ScenarioWorld, organization: string, text: string): Promise<ShellOutput> {
-  const cmdlets = parseShell(text).flatMap((s) => s.pipeline.map((i) => i.cmdlet.toLowerCase())).filter((c) => !['format-list', 'fl', 'format-table', 'ft'].includes(c));
+  const invocations = parseShell(text).flatMap((s) => s.pipeline);
+  const cmdlets = invocations.map((i) => i.cmdlet.toLowerCase()).filter((c) => !['format-list', 'fl', 'format-table', 'ft'].includes(c));
   if (cmdlets.length > 0 && cmdlets.every((c) => TOPOLOGY.has(c))) {
     return runTopologyShell(text, world.sim.organization(organization), { password: DEFAULT_PASSWORD });
   }
   // A cmdlet no area models: say so with every cmdlet there is, not only the ones of the area guessed.
   const every = [...TOPOLOGY_CMDLETS, ...federationApi().SHELL_CMDLETS, ...impersonationApi().IMPERSONATION_CMDLETS];
-  const known = new Set([...every.map((c) => c.toLowerCase()), 'format-list', 'fl', 'format-table', 'ft', '?', 'where-object', 'where']);
-  for (const statement of parseShell(text)) {
-    const unknown = statement.pipeline.find((i) => !known.has(i.cmdlet.toLowerCase()));
-    if (unknown) throw new InputError(`line ${unknown.line}: ${unknown.cmdlet} is not a cmdlet modelled here; accepted: ${[...new Set(every)].sort().join(', ')}`, { field: unknown.cmdlet, accepted: [...new Set(every)] });
+  const known = new Set([...every.map((c) => c.toLowerCase()), ...DISPLAY]);
+  const unknown = invocations.find((i) => !known.has(i.cmdlet.toLowerCase()));
+  if (unknown) {
+    const near = closest(unknown.cmdlet, every);
+    const hint = near ? ` (did you mean ${near}?)` : '';
+    throw new InputError(`line ${unknown.line}: ${unknown.cmdlet} is not a cmdlet modelled here${hint}; accepted: ${[...new Set(every)].sort().join(', ')}`, { field: unknown.cmdlet, accepted: [...new Set(every)] });
+  }
+  // Each area checks its script whole before running it; one script across two areas could not be, so it is refused.
+  const placed = invocations.flatMap((i) => {
+    const area = DISPLAY.has(i.cmdlet.toLowerCase()) ? undefined : onlyArea(i.cmdlet);
+    return area ? [{ i, area }] : [];
+  });
+  const other = placed.find((x) => x.area !== placed[0].area);
+  if (other) {
+    const first = placed[0];
+    throw new InputError(
+      `${first.i.cmdlet} (line ${first.i.line}) is ${first.area}'s and ${other.i.cmdlet} (line ${other.i.line}) ${other.area}'s: this simulation checks and runs each area's cmdlets in its own shell, so give them as two scripts, in two steps`,
+      { field: other.i.cmdlet },
+    );
   }
   if (isImpersonationScript(world, parseShell(text).flatMap((s) => s.pipeline.map((i) => i.cmdlet)))) {
     return impersonationApi().runImpersonationShell(text, world.sim.organization(organization), impersonationOf(world));
@@ -105,6 +153,29 @@ Then('the output shows:', async function (this: ScenarioWorld, table: DataTable)
       expect(`${key}: ${actual[key]}`).toBe(`${key}: ${value}`);
     }
   });
+});
+
+/** A read-only command (Get-, Test-, with | fl or | ft) run in an organization's shell, for a Then: it leaves the last output alone. */
+async function readBack(world: ScenarioWorld, organization: string, command: string): Promise<ShellOutput> {
+  const changing = parseShell(command).flatMap((s) => s.pipeline).find((i) => !/^(get|test)-/i.test(i.cmdlet) && !DISPLAY.has(i.cmdlet.toLowerCase()));
+  if (changing) throw new InputError(`a Then only reads: ${changing.cmdlet} is not a Get- or Test- cmdlet; run it in a Given or When`, { field: changing.cmdlet });
+  return located(world.locator, () => shell(world, organization, command));
+}
+
+/** An organization's Get- or Test- command shows exactly these records, in this order (only the columns given are compared). */
+Then(/^(\S+)'s ((?:Get|Test)-.+) shows:$/, async function (this: ScenarioWorld, org: string, command: string, table: DataTable) {
+  const records = (await readBack(this, org, command)).records;
+  const rows = table.hashes();
+  const columns = Object.keys(rows[0] ?? {});
+  const missing = columns.filter((c) => records.length > 0 && !(c in records[0]));
+  if (missing.length) throw new Error(`${command} shows no property ${missing.join(', ')}; it shows ${Object.keys(records[0]).join(', ')}`);
+  expect(records.map((r) => Object.fromEntries(columns.map((c) => [c, r[c]])))).toEqual(rows);
+});
+
+/** An organization's Get- command shows no record at all (what a refused script would have created is not there). */
+Then(/^(\S+)'s ((?:Get|Test)-.+) shows nothing$/, async function (this: ScenarioWorld, org: string, command: string) {
+  const records = (await readBack(this, org, command)).records;
+  expect(records).toEqual([]);
 });
 
 Then('the output includes:', async function (this: ScenarioWorld, text: string) {

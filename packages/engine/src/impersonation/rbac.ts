@@ -71,7 +71,7 @@ async function rbacSkeleton(org: ExchangeOrganization): Promise<DirectoryWriteEn
   ];
 }
 
-function checkName(what: string, name: string): void {
+export function checkName(what: string, name: string): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/.test(name)) {
     throw new InputError(`"${name}" is not a valid ${what} name: letters, digits, spaces, dots, hyphens and underscores`, { field: 'Name', value: name });
   }
@@ -99,7 +99,7 @@ export async function newManagementScope(org: ExchangeOrganization, spec: { name
 }
 
 /** -RecipientRoot: the Users container (contoso.com/Users) or a DN under the domain. */
-function organizationalRoot(org: ExchangeOrganization, root: string): string {
+export function organizationalRoot(org: ExchangeOrganization, root: string): string {
   const layout = org.layout;
   if (/^(CN|OU|DC)=/i.test(root)) {
     if (!normalizeDn(root).endsWith(normalizeDn(layout.domainDn))) throw new InputError(`${root} is not in the domain ${layout.forestDomain}`, { field: 'RecipientRoot', value: root });

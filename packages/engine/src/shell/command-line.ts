@@ -608,6 +608,11 @@ function toInteger(word: string): number | undefined {
 export interface BindOptions {
   /** Canonical names that positional values bind to, in order (e.g. ['Identity']). Without it, positional values are left to the caller. */
   positional?: readonly string[];
+  /**
+   * Parameters that take one of a fixed set of values. A value written as a parameter (-FreeBusyAccessLevel
+   * -LimitedDetails, as a blog printed it) is then refused with the fix, not only as an unknown parameter.
+   */
+  enums?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Checks an invocation against a cmdlet's parameter list, case-insensitively (PowerShell also accepts an unambiguous prefix: -Dom for -DomainNames if unique). Returns parameters keyed by the canonical name. Unknown or ambiguous → InputError naming cmdlet, the parameter and the accepted parameters (problem.field = the parameter as written, problem.accepted = canonical names). */
@@ -621,7 +626,7 @@ export function bindParameters(inv: ShellInvocation, accepted: readonly string[]
     if (canonical === undefined) {
       const candidates = accepted.filter((a) => a.toLowerCase().startsWith(lower));
       if (candidates.length === 0) {
-        throw new InputError(`${inv.cmdlet} has no parameter -${written}; accepted: ${acceptedText}`, { field: written, accepted });
+        throw new InputError(`${inv.cmdlet} has no parameter -${written}; accepted: ${acceptedText}${valueWrittenAsParameter(inv, written, options.enums)}`, { field: written, accepted });
       }
       if (candidates.length > 1) {
         throw new InputError(
@@ -663,6 +668,16 @@ export function bindParameters(inv: ShellInvocation, accepted: readonly string[]
     });
   }
   return bound;
+}
+
+/** "; -LimitedDetails is a value of -FreeBusyAccessLevel: write -FreeBusyAccessLevel LimitedDetails", when that is what happened. */
+function valueWrittenAsParameter(inv: ShellInvocation, written: string, enums: BindOptions['enums']): string {
+  for (const [parameter, values] of Object.entries(enums ?? {})) {
+    const value = values.find((v) => v.toLowerCase() === written.toLowerCase());
+    const given = [...inv.parameters].find(([name]) => parameter.toLowerCase().startsWith(name.toLowerCase()));
+    if (value !== undefined && given !== undefined && given[1] === true) return `; -${written} is a value of -${parameter}: write -${parameter} ${value}, without a dash`;
+  }
+  return '';
 }
 
 function valueError(cmdlet: string, parameter: string, expected: string, v: ShellValue | undefined, accepted?: readonly string[]): InputError {
@@ -726,4 +741,54 @@ export function asEnum<T extends string>(v: ShellValue | undefined, cmdlet: stri
     });
   }
   throw valueError(cmdlet, parameter, `one of ${acceptedList(accepted)}`, v, accepted);
+}
+
+/** A whole number, e.g. -KeySize 2048; text is not read as a number (PowerShell would, but runbooks never quote one). */
+export function asInteger(v: ShellValue | undefined, cmdlet: string, parameter: string): number {
+  if (typeof v === 'number') return v;
+  throw valueError(cmdlet, parameter, 'a whole number', v);
+}
+
+// ---- placing errors in a script ----
+
+/**
+ * An error of one statement, placed where it is: "Cmdlet -Parameter (line N): message". The parameter is
+ * named when the problem is about one of the cmdlet's parameters and the message does not name it already.
+ */
+export function placedInStatement(e: unknown, cmdlet: string, line: number, parameters: readonly string[] = []): unknown {
+  if (!(e instanceof InputError)) return e;
+  const field = e.problem.field;
+  const parameter = field !== undefined ? parameters.find((p) => p.toLowerCase() === field.toLowerCase()) : undefined;
+  const named = parameter !== undefined && !e.message.toLowerCase().includes(`-${parameter.toLowerCase()}`) ? ` -${parameter}` : '';
+  return new InputError(`${cmdlet}${named} (line ${line}): ${e.message}`, e.problem);
+}
+
+/**
+ * A statement that passed every check but failed when it ran: what only running it could reveal (the
+ * partner's Autodiscover does not answer, a domain proof is not in DNS yet). As with -ErrorAction Stop, the
+ * script stops there and what the statements before it did stays done; `appliedLines` says which those were.
+ */
+export class ScriptStopped extends InputError {
+  constructor(
+    message: string,
+    problem: InputProblem,
+    /** The cmdlet that failed, and the cmdlets of its pipeline. */
+    readonly cmdlet: string,
+    readonly pipeline: readonly string[],
+    readonly line: number,
+    /** The first lines of the statements that ran before it, whose changes stay. */
+    readonly appliedLines: readonly number[],
+  ) {
+    super(message, problem);
+    this.name = 'ScriptStopped';
+  }
+}
+
+/** Wraps a run-time failure of a statement as ScriptStopped (other errors, which are faults, pass through). */
+export function scriptStopped(e: unknown, cmdlet: string, pipeline: readonly string[], line: number, appliedLines: readonly number[], parameters: readonly string[] = []): unknown {
+  const placed = placedInStatement(e, cmdlet, line, parameters);
+  if (!(placed instanceof InputError)) return placed;
+  const lines = appliedLines.length === 1 ? `line ${appliedLines[0]}` : `lines ${appliedLines.slice(0, -1).join(', ')} and ${appliedLines[appliedLines.length - 1]}`;
+  const after = appliedLines.length === 0 ? 'nothing had been applied before it' : `what the statements of ${lines} did stays applied`;
+  return new ScriptStopped(`${placed.message} — the script stopped there, as with -ErrorAction Stop: ${after}`, placed.problem, cmdlet, pipeline, line, appliedLines);
 }
