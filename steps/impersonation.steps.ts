@@ -9,7 +9,7 @@ import { expect } from 'expect';
 import { impersonationApi, impersonationOf } from '../support/impersonation';
 import { located } from '../support/input-errors';
 import { Table } from '../support/tables';
-import { DEFAULT_PASSWORD, type ScenarioWorld } from '../support/world';
+import { DEFAULT_PASSWORD, WRONG_PASSWORD, type ScenarioWorld } from '../support/world';
 import { nameList } from './topology.steps';
 
 Given(/^the (?:service|user) accounts? (.+)$/, async function (this: ScenarioWorld, names: string) {
@@ -116,7 +116,7 @@ async function call(world: ScenarioWorld, run: () => Promise<EwsOutcome>): Promi
 When(/^(\S+) signs in to (\S+)( with a wrong password)? and calls (.+)$/, async function (this: ScenarioWorld, user: string, app: string, wrong: string | undefined, text: string) {
   await located(this.locator, async () => {
     const request = await ewsCall(this, text);
-    await call(this, () => impersonationOf(this).throughApplication(app, { logonName: user, password: wrong ? 'not-the-password' : DEFAULT_PASSWORD }, request));
+    await call(this, () => impersonationOf(this).throughApplication(app, { logonName: user, password: wrong ? WRONG_PASSWORD : DEFAULT_PASSWORD }, request));
   });
 });
 

@@ -9,7 +9,7 @@ import { closeFederationSupport } from './federation';
 import { startEnvironment, type ScenarioEnvironment } from '../environments';
 import { fromInputError, located } from './input-errors';
 import { FeatureLocator } from './locations';
-import { DEFAULT_PASSWORD, type ScenarioWorld } from './world';
+import { DEFAULT_PASSWORD, WRONG_PASSWORD, type ScenarioWorld } from './world';
 
 let environment: ScenarioEnvironment | undefined;
 /** One bound connection for the whole test process; the directory behind it is emptied per scenario. */
@@ -68,9 +68,9 @@ const TRACE_MEDIA_TYPE = 'application/vnd.exchange-scenarios.trace+json';
 
 /** Every password this scenario's users and accounts may have typed: none of them may reach a report. */
 function passwordsOf(world: ScenarioWorld): string[] {
-  // The scenario password, the wrong one World.passwordFor gives, and the wrong one the impersonation and
-  // presence steps type; and the directory's service account, which the live environment's owner gave.
-  const secrets = [DEFAULT_PASSWORD, `${DEFAULT_PASSWORD}-wrong`, 'not-the-password', world.environment?.serviceAccount?.password ?? ''];
+  // The scenario password, the wrong one a step makes a user type (WRONG_PASSWORD), and the directory's
+  // service account, which the live environment's owner gave.
+  const secrets = [DEFAULT_PASSWORD, WRONG_PASSWORD, world.environment?.serviceAccount?.password ?? ''];
   const given = world.environment?.userPasswords;
   for (const alias of given ? world.sessions.keys() : []) {
     let principal = alias;

@@ -8,6 +8,8 @@ import type { FeatureLocator } from './locations';
 
 /** A password every scenario user has unless a step says otherwise; never shown in a report. */
 export const DEFAULT_PASSWORD = 'Scenario-Pa55word!';
+/** What a user types when a step says her password is wrong; redacted like the right one. */
+export const WRONG_PASSWORD = `${DEFAULT_PASSWORD}-wrong`;
 
 export interface UserSession {
   alias: string;
@@ -66,7 +68,7 @@ export class ScenarioWorld extends World {
   passwordFor(alias: string, userPrincipalName: string): string {
     const passwords = this.environment?.userPasswords;
     const wrong = this.wrongPassword.has(alias);
-    if (!passwords) return wrong ? `${DEFAULT_PASSWORD}-wrong` : DEFAULT_PASSWORD;
+    if (!passwords) return wrong ? WRONG_PASSWORD : DEFAULT_PASSWORD;
     if (wrong) throw new InputError(passwords.wrongPasswordRefusal(alias), { value: alias });
     const known = passwords.passwordOf(alias, userPrincipalName);
     if (known === undefined) throw new InputError(passwords.unknownPassword(alias), { value: alias });
