@@ -11,7 +11,7 @@ import { ClientAccessServer } from './redirection/client-access-server';
 import { LegacyExchangeServer } from './redirection/legacy-servers';
 import { PreAuthenticatingReverseProxy, type PublishingRule } from './redirection/reverse-proxy';
 import { InputError, unknownName } from './errors';
-import { ExchangeDirectory, TopologyCache, type MailboxUserView, type ServerView } from './topology/reader';
+import { ExchangeDirectory, TopologyCache, webHostsOf, type MailboxUserView, type ServerView } from './topology/reader';
 import { ForestLayout } from './topology/layout';
 import { describePlan, TopologyPlanner, TopologyWriter, type NamingContexts } from './topology/writer';
 import { MailboxContent } from './federation/mailbox-content';
@@ -287,8 +287,7 @@ export class ExchangeSimulation {
           this.endpoints.set(key, endpoint);
           this.endpointOwners.set(key, { org, server });
         }
-        const hosts = new Set<string>([server.fqdn]);
-        for (const url of [vdir.internalUrl, vdir.externalUrl, vdir.failbackUrl]) if (url) hosts.add(new URL(url).hostname);
+        const hosts = new Set<string>(webHostsOf(vdir));
         for (const url of await this.serverUrls(org, server)) hosts.add(new URL(url).hostname);
         registrations.push({ endpoint, hosts: [...hosts] });
       }

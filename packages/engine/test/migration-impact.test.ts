@@ -3,8 +3,9 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InProcessDirectoryServer } from '../src/directory/in-process';
-import { ExchangeSimulation, type DirectoryEnvironment } from '../src/simulation';
+import { startInProcess } from '../../../environments/in-process';
+import type { ScenarioEnvironment } from '../../../environments/environment';
+import { ExchangeSimulation } from '../src/simulation';
 import { closeNetwork } from '../src/network/network';
 import { routeOwaRequest } from '../src/redirection/route';
 import { releaseByName } from '../src/topology/versions';
@@ -13,20 +14,12 @@ import { diffOwa, impactTable, renderTable, summarizeImpact } from '../src/migra
 import { join } from 'node:path';
 import { migrationImpact } from '../../../scripts/migration-impact';
 
-const serviceAccount = { dn: 'CN=svc,CN=Service Accounts', password: 'test-only-service' };
 const PASSWORD = 'test-only-Pa55';
-let server: InProcessDirectoryServer;
+let environment: ScenarioEnvironment;
 let sim: ExchangeSimulation;
 
 before(async () => {
-  server = await InProcessDirectoryServer.start({ serviceAccount });
-  const environment: DirectoryEnvironment = {
-    name: 'in-process',
-    url: server.url,
-    serviceAccount,
-    declareNamingContexts: async (c) => server.setNamingContexts(c),
-    importEntries: async (entries) => server.importEntries([...entries]),
-  };
+  environment = await startInProcess();
   sim = await ExchangeSimulation.start(environment);
   const w = sim.writer;
   await sim.declareOrganization({ name: 'Fourth Coffee', forestDomain: 'fourthcoffee.com' });
@@ -58,7 +51,7 @@ before(async () => {
 after(async () => {
   await sim.close();
   closeNetwork();
-  await server.close();
+  await environment.dispose();
 });
 
 test('one decision per database × entry URL gives what each user asked alone gets', async () => {

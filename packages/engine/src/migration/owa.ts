@@ -15,7 +15,7 @@
 
 import { usesFba, usesIntegratedWindows, type DecisionInput, type MailboxLocation, type OwaAction, type OwaDecision } from '../redirection/decision';
 import { decideOwa } from '../redirection/route';
-import type { ExchangeDirectory, MailboxUserView, ServerView, VirtualDirectoryView } from '../topology/reader';
+import { webHostsOf, type ExchangeDirectory, type MailboxUserView, type ServerView, type VirtualDirectoryView } from '../topology/reader';
 
 /** What a user gets at an entry URL, in an administrator's words, and the rule that decided. */
 export interface OwaOutcome {
@@ -88,10 +88,7 @@ export async function owaEntryPoints(dir: ExchangeDirectory): Promise<Array<OwaE
   }
   // A host reaches every server that names it, as the simulation's DNS registers them (simulation.ts).
   const byHost = new Map<string, VirtualDirectoryView[]>();
-  for (const v of vdirs) {
-    const hosts = new Set([v.server.fqdn, ...[v.internalUrl, v.externalUrl, v.failbackUrl].filter((u): u is string => !!u).map((u) => new URL(u).hostname)]);
-    for (const h of hosts) byHost.set(h.toLowerCase(), [...(byHost.get(h.toLowerCase()) ?? []), v]);
-  }
+  for (const v of vdirs) for (const h of webHostsOf(v)) byHost.set(h.toLowerCase(), [...(byHost.get(h.toLowerCase()) ?? []), v]);
   const urls = new Map<string, string>();
   for (const v of vdirs) for (const u of [v.externalUrl, v.internalUrl]) if (u) urls.set(u.replace(/\/+$/, '').toLowerCase(), u.replace(/\/+$/, ''));
   return [...urls.values()].sort().map((url) => {

@@ -48,6 +48,13 @@ export interface VirtualDirectoryView {
   twoFactorAuthentication: boolean;
 }
 
+/** The host names a server's web presence answers at: its FQDN and the hosts of its /owa URLs (DNS as the simulation registers it). */
+export function webHostsOf(vdir: VirtualDirectoryView): string[] {
+  const hosts = new Set<string>([vdir.server.fqdn]);
+  for (const url of [vdir.internalUrl, vdir.externalUrl, vdir.failbackUrl]) if (url) hosts.add(new URL(url).hostname);
+  return [...hosts];
+}
+
 export interface DatabaseView {
   dn: string;
   name: string;
